@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Authentication, CallerTokenVerifier } from './auth';
+import type { Store } from './store';
+
+/** What the gateway records about one request for its one log line (never variables). */
+export interface RequestRecord {
+  operationName: string | null;
+  operationType: string | null;
+  errorCodes: string[];
+}
+
+/** Per-request state, built by one factory for HTTP requests and WebSocket operations alike. */
+export interface GatewayContext {
+  readonly requestId: string;
+  readonly transport: 'http' | 'ws';
+  readonly auth: Authentication;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly record: RequestRecord;
+}
+
+export interface ContextInput {
+  readonly transport: 'http' | 'ws';
+  /** The `Authorization` header, or `authorization` of the WS `connection_init` payload. */
+  readonly authorization: string | undefined;
+  readonly requestId?: string;
+  /** The HTTP layer's record of this request, filled in while it runs. */
+  readonly record?: RequestRecord;
+}
+
+export type ContextFactory = (input: ContextInput) => GatewayContext;
+
+export interface ContextDependencies {
+  readonly verifier: CallerTokenVerifier;
+  readonly store: Store;
+  readonly logger: Logger;
+}
+
+export function createContextFactory({ verifier, store, logger }: ContextDependencies): ContextFactory {
+  return ({ transport, authorization, requestId = randomUUID(), record = { operationName: null, operationType: null, errorCodes: [] } }) => {
+    const auth = verifier.authenticate(authorization);
+    return {
+      requestId,
+      transport,
+      auth,
+      store,
+      logger: logger.child({ requestId, ...(auth.ok ? { brand: auth.viewer.brand } : {}) }),
+      record,
+    };
+  };
+}

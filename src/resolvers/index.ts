@@ -1,0 +1,4 @@
+import { ViewerResolver } from './viewer.resolver';
+
+/** Every resolver class of the public schema. */
+export const resolvers = [ViewerResolver] as const;

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { StoreClosedError, type AppliedMigration, type Store, type StoreDescription } from '../port';
+import { applyEmbeddedMigrations, EMBEDDED_MIGRATIONS, type EmbeddedMigration } from './migrations';
+
+export const EMBEDDED_DB_FILE = 'gateway.db';
+
+export interface EmbeddedStoreOptions {
+  readonly dataDir: string;
+  /** Tests add migrations of their own to exercise the runner. */
+  readonly migrations?: readonly EmbeddedMigration[];
+}
+
+/**
+ * The default store: one SQLite file in DATA_DIR, WAL journal, `synchronous=FULL`
+ * so a committed write survives power loss, not only a process crash.
+ */
+export class EmbeddedStore implements Store {
+  readonly kind = 'embedded' as const;
+  readonly path: string;
+  private db: Database | null;
+
+  private constructor(path: string, db: Database) {
+    this.path = path;
+    this.db = db;
+  }
+
+  static open({ dataDir, migrations = EMBEDDED_MIGRATIONS }: EmbeddedStoreOptions): EmbeddedStore {
+    mkdirSync(dataDir, { recursive: true });
+    const path = join(dataDir, EMBEDDED_DB_FILE);
+    const db = new BetterSqlite3(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      // Another process may hold the write lock for a moment (migrations, a write batch).
+      db.pragma('busy_timeout = 5000');
+      applyEmbeddedMigrations(db, migrations);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new EmbeddedStore(path, db);
+  }
+
+  /** The open database; adapters of later aggregates share it. */
+  get database(): Database {
+    if (!this.db) throw new StoreClosedError(this.kind);
+    return this.db;
+  }
+
+  async ping(): Promise<void> {
+    this.database.prepare('SELECT 1').get();
+  }
+
+  async describe(): Promise<StoreDescription> {
+    const db = this.database;
+    const storeId = db.prepare("SELECT value FROM gateway_meta WHERE key = 'store_id'").pluck().get() as string;
+    const schemaVersion = db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get() as number;
+    return { kind: this.kind, storeId, schemaVersion };
+  }
+
+  async appliedMigrations(): Promise<AppliedMigration[]> {
+    const rows = this.database
+      .prepare('SELECT version, name, applied_at AS appliedAt FROM schema_migrations ORDER BY version')
+      .all() as Array<{ version: number; name: string; appliedAt: string }>;
+    return rows.map((row) => ({ version: row.version, name: row.name, appliedAt: new Date(row.appliedAt) }));
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    this.db = null;
+    db?.close();
+  }
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+
+/** One forward-only schema change of the embedded store; applied once, in order, at start. */
+export interface EmbeddedMigration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Database): void;
+}
+
+export const EMBEDDED_MIGRATIONS: readonly EmbeddedMigration[] = [
+  {
+    version: 1,
+    name: 'baseline',
+    up(db) {
+      db.exec(`
+        CREATE TABLE gateway_meta (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) STRICT;
+      `);
+      db.prepare('INSERT INTO gateway_meta (key, value) VALUES (?, ?)').run('store_id', randomUUID());
+    },
+  },
+];
+
+/**
+ * Applies the migrations this database lacks, all in one IMMEDIATE transaction,
+ * so two processes starting on one file never apply the same migration twice.
+ */
+export function applyEmbeddedMigrations(db: Database, migrations: readonly EmbeddedMigration[] = EMBEDDED_MIGRATIONS): number[] {
+  assertOrdered(migrations);
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const run = db.transaction(() => {
+    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]));
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const newlyApplied: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      migration.up(db);
+      record.run(migration.version, migration.name, new Date().toISOString());
+      newlyApplied.push(migration.version);
+    }
+    return newlyApplied;
+  });
+  return run.immediate();
+}
+
+function assertOrdered(migrations: readonly EmbeddedMigration[]): void {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) throw new Error(`embedded migration "${migration.name}" must have version ${index + 1}`);
+  });
+}

@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import type { Models } from '../../models';
+
+/**
+ * One schema change of the mongo store. Several gateways may start at once and
+ * MongoDB has no multi-collection DDL transaction, so every `up` must be
+ * idempotent (create indexes, upsert with $setOnInsert).
+ */
+export interface MongoMigration {
+  readonly version: number;
+  readonly name: string;
+  up(models: Models): Promise<void>;
+}
+
+export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
+  {
+    version: 1,
+    name: 'baseline',
+    async up(models) {
+      await models.Migration.createIndexes();
+      await models.GatewayMeta.createIndexes();
+      await models.GatewayMeta.updateOne({ _id: 'store_id' }, { $setOnInsert: { value: randomUUID() } }, { upsert: true });
+    },
+  },
+];
+
+const DUPLICATE_KEY = 11000;
+
+export async function applyMongoMigrations(models: Models, migrations: readonly MongoMigration[] = MONGO_MIGRATIONS): Promise<number[]> {
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) throw new Error(`mongo migration "${migration.name}" must have version ${index + 1}`);
+  });
+  const applied = new Set((await models.Migration.find({}, { _id: 1 }).lean()).map((doc) => doc._id));
+  const newlyApplied: number[] = [];
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
+    await migration.up(models);
+    try {
+      await models.Migration.create({ _id: migration.version, name: migration.name, appliedAt: new Date() });
+      newlyApplied.push(migration.version);
+    } catch (error) {
+      // Another gateway recorded it first; the idempotent `up` made this run harmless.
+      if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
+    }
+  }
+  return newlyApplied;
+}
