@@ -25,7 +25,7 @@ export function createApollo({ schema, production, logger }: ApolloOptions): Apo
     hideSchemaDetailsFromClientErrors: production,
     allowBatchedHttpRequests: false,
     parseOptions: PARSE_OPTIONS,
-    validationRules: limitValidationRules({ production }),
+    validationRules: limitValidationRules(),
     formatError: createErrorFormatter({ production, logger }),
     logger: apolloLogger(logger),
     plugins: [

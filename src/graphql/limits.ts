@@ -1,4 +1,4 @@
-import { NoSchemaIntrospectionCustomRule, type ValidationRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, specifiedRules, type ValidationContext, type ValidationRule } from 'graphql';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
@@ -28,16 +28,29 @@ export const REQUEST_LIMITS = {
 
 export const PARSE_OPTIONS = { maxTokens: REQUEST_LIMITS.maxTokens } as const;
 
+/**
+ * graphql-armor throws by default, which Apollo answers as a 500; reporting
+ * the error to the validation context makes it an ordinary 400 validation
+ * failure. Its messages also start with a misleading "Syntax Error: ".
+ */
+const reportAsValidationError = {
+  propagateOnRejection: false,
+  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))],
+};
+
 /** Validation rules added to graphql-js's specified rules on both transports. */
-export function limitValidationRules({ production }: { production: boolean }): ValidationRule[] {
-  const rules: ValidationRule[] = [
+export function limitValidationRules(): ValidationRule[] {
+  return [
     // Introspection is bounded by its own flag (off in production), not by depth:
     // tools' standard introspection query nests deeper than any real operation.
-    maxDepthRule({ n: REQUEST_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true }) as unknown as ValidationRule,
-    maxAliasesRule({ n: REQUEST_LIMITS.maxAliases }) as unknown as ValidationRule,
-    maxDirectivesRule({ n: REQUEST_LIMITS.maxDirectives }) as unknown as ValidationRule,
-    costLimitRule({ maxCost: REQUEST_LIMITS.maxCost, ignoreIntrospection: true }) as unknown as ValidationRule,
+    maxDepthRule({ n: REQUEST_LIMITS.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...reportAsValidationError }) as unknown as ValidationRule,
+    maxAliasesRule({ n: REQUEST_LIMITS.maxAliases, ...reportAsValidationError }) as unknown as ValidationRule,
+    maxDirectivesRule({ n: REQUEST_LIMITS.maxDirectives, ...reportAsValidationError }) as unknown as ValidationRule,
+    costLimitRule({ maxCost: REQUEST_LIMITS.maxCost, ignoreIntrospection: true, ...reportAsValidationError }) as unknown as ValidationRule,
   ];
-  if (production) rules.push(NoSchemaIntrospectionCustomRule);
-  return rules;
+}
+
+/** Apollo refuses introspection itself when `introspection` is off; graphql-ws needs the rule. */
+export function websocketValidationRules({ production }: { production: boolean }): ValidationRule[] {
+  return [...specifiedRules, ...limitValidationRules(), ...(production ? [NoSchemaIntrospectionCustomRule] : [])];
 }

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { getOperationAST } from 'graphql';
 import type { GatewayContext } from '../context';
 
 /**
@@ -11,6 +12,12 @@ export function requestRecordPlugin(): ApolloServerPlugin<GatewayContext> {
     async requestDidStart({ request, contextValue }) {
       contextValue.record.operationName = request.operationName ?? null;
       return {
+        // Known before validation, so refused operations are logged by name too.
+        async validationDidStart({ document }) {
+          const operation = getOperationAST(document, request.operationName);
+          contextValue.record.operationName = operation?.name?.value ?? contextValue.record.operationName;
+          contextValue.record.operationType = operation?.operation ?? null;
+        },
         async didResolveOperation({ operationName, operation }) {
           contextValue.record.operationName = operationName ?? null;
           contextValue.record.operationType = operation?.operation ?? null;

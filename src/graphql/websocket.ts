@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -7,7 +7,7 @@ import type { WebSocketServer } from 'ws';
 import type { CallerTokenVerifier } from '../auth';
 import type { ContextFactory } from '../context';
 import { createErrorFormatter } from './format-error';
-import { limitValidationRules, PARSE_OPTIONS, REQUEST_LIMITS } from './limits';
+import { PARSE_OPTIONS, REQUEST_LIMITS, websocketValidationRules } from './limits';
 
 /** What the `connection_init` payload must hold: `{ "authorization": "Bearer <jwt>" }`. */
 export interface ConnectionInitPayload {
@@ -38,7 +38,7 @@ function authorizationOf(params: Readonly<ConnectionInitPayload> | undefined): s
  * Returns graphql-ws's disposable, which closes every socket with 1001.
  */
 export function attachGraphqlWs({ schema, wss, verifier, createContext, production, logger }: GraphqlWsOptions) {
-  const rules = [...specifiedRules, ...limitValidationRules({ production })];
+  const rules = websocketValidationRules({ production });
   const formatError = createErrorFormatter({ production, logger });
   const wsLogger = logger.child({ transport: 'ws' });
 

@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import { redactDeep, redactText } from './redact';
+import { REDACTED, redactDeep, redactText, SECRET_KEY_NAMES } from './redact';
 
 export type { Logger } from 'pino';
 export { redactDeep, redactText, REDACTED } from './redact';
@@ -11,8 +11,9 @@ export interface LoggerOptions {
 }
 
 /**
- * JSON logs with secrets scrubbed at any depth, in the bound fields, the merged
- * object and the message alike.
+ * JSON logs with secrets scrubbed: secret-named keys at any depth of the logged
+ * object (and at the top of child bindings), and secret-shaped text (bearer
+ * tokens, API keys, JWTs, OAuth codes) anywhere in the finished line.
  */
 export function createLogger({ level, destination }: LoggerOptions): Logger {
   return pino(
@@ -22,15 +23,12 @@ export function createLogger({ level, destination }: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {
         level: (label) => ({ level: label }),
-        bindings: (bindings) => redactDeep(bindings) as Record<string, unknown>,
         log: (object) => redactDeep(object) as Record<string, unknown>,
       },
-      hooks: {
-        logMethod(args, method) {
-          const scrubbed = args.map((arg) => (typeof arg === 'string' ? redactText(arg) : arg));
-          return method.apply(this, scrubbed as Parameters<typeof method>);
-        },
-      },
+      // `log` above already turned errors into plain, scrubbed objects.
+      serializers: { err: (err: unknown) => err },
+      redact: { paths: [...SECRET_KEY_NAMES, ...SECRET_KEY_NAMES.map((key) => `*.${key}`)], censor: REDACTED },
+      hooks: { streamWrite: (line) => redactText(line) },
     },
     destination ?? pino.destination({ dest: 1, sync: false }),
   );

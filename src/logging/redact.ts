@@ -18,6 +18,15 @@ const SECRET_IN_TEXT: ReadonlyArray<readonly [RegExp, string]> = [
   [/([?&](?:code|state|token|refresh_token|access_token|code_verifier|client_secret)=)[^&\s"']+/gi, `$1${REDACTED}`],
 ];
 
+/**
+ * The same keys as exact names, for pino's path-based `redact`, which is what
+ * reaches child-logger bindings (pino serializes those once, at `child()`).
+ */
+export const SECRET_KEY_NAMES: readonly string[] = [
+  'authorization', 'cookie', 'password', 'secret', 'token', 'accessToken', 'access_token', 'refreshToken', 'refresh_token',
+  'apiKey', 'api_key', 'clientSecret', 'client_secret', 'codeVerifier', 'code_verifier', 'privateKey', 'jwtSecret', 'ciphertext',
+];
+
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
@@ -40,7 +49,7 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1, seen));
   const source: Record<string, unknown> =
     value instanceof Error ? { ...value, type: value.name, message: value.message, stack: value.stack } : (value as Record<string, unknown>);
-  if (value instanceof Error && 'cause' in value) source.cause = value.cause;
+  if (value instanceof Error && value.cause !== undefined) source.cause = value.cause;
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(source)) {
     out[key] = isSecretKey(key) && child !== undefined && child !== null ? REDACTED : redactDeep(child, depth + 1, seen);

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
-import { buildSchemaSync, type NonEmptyArray } from 'type-graphql';
+import { buildSchemaSync, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { resolvers } from '../resolvers';
 import { scopeAuthChecker } from './auth-checker';
 
@@ -11,11 +11,14 @@ export const SCHEMA_FILE_HEADER =
 export interface BuildSchemaOptions {
   /** Extra resolver classes; tests use this to probe the server with fields of their own. */
   readonly extraResolvers?: readonly Function[];
+  /** Needed by type-graphql once a schema has subscriptions. */
+  readonly pubSub?: PubSub;
 }
 
 /** The gateway's executable schema, built from the type-graphql classes. */
-export function buildGatewaySchema({ extraResolvers = [] }: BuildSchemaOptions = {}): GraphQLSchema {
+export function buildGatewaySchema({ extraResolvers = [], pubSub }: BuildSchemaOptions = {}): GraphQLSchema {
   return buildSchemaSync({
+    ...(pubSub ? { pubSub } : {}),
     resolvers: [...resolvers, ...extraResolvers] as unknown as NonEmptyArray<Function>,
     authChecker: scopeAuthChecker,
     authMode: 'error',
