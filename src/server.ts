@@ -86,6 +86,7 @@ export async function startServer({ config, store, logger, schema = buildGateway
       context: async () => createContext({ transport: 'http', authorization: req.headers.authorization, record }),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
+    if (draining()) res.setHeader('connection', 'close');
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
@@ -113,6 +114,8 @@ export async function startServer({ config, store, logger, schema = buildGateway
     // While draining, tell keep-alive clients not to reuse this socket.
     if (draining()) res.setHeader('connection', 'close');
     res.on('finish', () => {
+      // A keep-alive socket that just went idle would hold the drain open until it times out.
+      if (draining()) setImmediate(() => httpServer.closeIdleConnections());
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const probe = pathname === '/healthz' || pathname === '/readyz';
       logger[probe ? 'debug' : 'info'](

@@ -20,6 +20,8 @@ export function createApollo({ schema, production, logger }: ApolloOptions): Apo
     schema,
     nodeEnv: production ? 'production' : 'development',
     csrfPrevention: true,
+    // main.ts owns SIGTERM: Apollo stopping itself would fail the requests still draining.
+    stopOnTerminationSignals: false,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     hideSchemaDetailsFromClientErrors: production,
