@@ -5,6 +5,8 @@
  * interface with the issues that give them behavior.
  */
 
+import type { AuthorizationStateRepository, ConnectionRepository } from './connections.port';
+
 export type StoreKind = 'embedded' | 'mongo';
 
 export interface AppliedMigration {
@@ -22,6 +24,8 @@ export interface StoreDescription {
 
 export interface Store {
   readonly kind: StoreKind;
+  readonly connections: ConnectionRepository;
+  readonly authorizationStates: AuthorizationStateRepository;
   /** Resolves when the database answers; rejects otherwise. Drives `/readyz`. */
   ping(): Promise<void>;
   describe(): Promise<StoreDescription>;

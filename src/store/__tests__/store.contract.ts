@@ -1,4 +1,5 @@
-import { StoreClosedError, type Store } from '..';
+import { randomUUID } from 'node:crypto';
+import { StoreClosedError, type CredentialsUpdate, type Store } from '..';
 
 /**
  * Behaviors every storage adapter must have, written once. An adapter's test
@@ -63,6 +64,109 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       await expect(store.ping()).rejects.toThrow(StoreClosedError);
       await expect(store.describe()).rejects.toThrow(StoreClosedError);
       await expect(store.close()).resolves.toBeUndefined();
+    });
+  });
+  describe(`store contract: ${name}: connections`, () => {
+    let harness: StoreHarness;
+    let store: Store;
+    const now = new Date('2026-12-04T12:00:00.000Z');
+    const later = (ms: number) => new Date(now.getTime() + ms);
+    const credentials: CredentialsUpdate = {
+      authMethod: 'OAUTH',
+      credentials: { accessToken: 'sealed-a', refreshToken: 'sealed-r', apiKey: null },
+      scopes: ['accounts:read', 'events:write'],
+      klaviyoAccountId: 'WBhXHN',
+      klaviyoAccountName: 'Acme',
+      klaviyoTestAccount: false,
+      accessTokenIssuedAt: now,
+      accessTokenExpiresAt: later(3_600_000),
+    };
+
+    beforeEach(async () => {
+      harness = await makeHarness();
+      store = await harness.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await harness.cleanup();
+    });
+
+    it('creates one PENDING connection per brand and environment, and keeps its id', async () => {
+      const first = await store.connections.ensure('acme', 'PRODUCTION', 'c-1', now);
+      expect(first).toMatchObject({ id: 'c-1', brand: 'acme', environment: 'PRODUCTION', status: 'PENDING', tokenVersion: 0, lastError: null, scopes: [] });
+      expect(first.createdAt.toISOString()).toBe(now.toISOString());
+      expect((await store.connections.ensure('acme', 'PRODUCTION', 'c-2', later(1))).id).toBe('c-1');
+      expect((await store.connections.ensure('acme', 'SANDBOX', 'c-3', now)).id).toBe('c-3');
+      expect((await store.connections.list('acme')).map((c) => c.environment)).toEqual(['PRODUCTION', 'SANDBOX']);
+    });
+
+    it("never shows one brand another brand's connection", async () => {
+      await store.connections.ensure('acme', 'PRODUCTION', 'c-1', now);
+      expect(await store.connections.get('globex', 'c-1')).toBeNull();
+      expect(await store.connections.findByEnvironment('globex', 'PRODUCTION')).toBeNull();
+      expect(await store.connections.list('globex')).toEqual([]);
+      expect(await store.connections.updateStatus('globex', 'c-1', { status: 'DISCONNECTED' }, now)).toBeNull();
+      expect((await store.connections.get('acme', 'c-1'))?.status).toBe('PENDING');
+    });
+
+    it('installs credentials on the same connection, clearing errors and bumping the version', async () => {
+      await store.connections.ensure('acme', 'PRODUCTION', 'c-1', now);
+      await store.connections.updateStatus('acme', 'c-1', { status: 'NEEDS_REAUTH', lastError: { code: 'invalid_grant', message: 'refused', at: now } }, now);
+      const saved = await store.connections.saveCredentials('acme', 'c-1', credentials, later(5));
+      expect(saved).toMatchObject({ id: 'c-1', status: 'CONNECTED', authMethod: 'OAUTH', klaviyoAccountId: 'WBhXHN', klaviyoTestAccount: false, lastError: null, tokenVersion: 1, credentials: credentials.credentials, scopes: credentials.scopes });
+      expect(saved.accessTokenExpiresAt?.toISOString()).toBe(later(3_600_000).toISOString());
+    });
+
+    it('lets exactly one of many concurrent claimants refresh, until it completes or its claim expires', async () => {
+      await store.connections.ensure('acme', 'PRODUCTION', 'c-1', now);
+      const { tokenVersion } = await store.connections.saveCredentials('acme', 'c-1', credentials, now);
+      const owners = Array.from({ length: 10 }, () => randomUUID());
+      const claims = await Promise.all(owners.map((owner) => store.connections.claimRefresh('acme', 'c-1', tokenVersion, owner, later(30_000), now)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const winner = owners[claims.indexOf(true)]!;
+      const loser = owners.find((o) => o !== winner)!;
+      expect(await store.connections.claimRefresh('acme', 'c-1', tokenVersion, loser, later(30_000), later(1000))).toBe(false);
+      expect(await store.connections.completeRefresh('acme', 'c-1', tokenVersion, loser, { credentials: { ...credentials.credentials, accessToken: 'x' }, accessTokenIssuedAt: now, accessTokenExpiresAt: now, scopes: [] }, now)).toBe(false);
+      const refreshed = { credentials: { accessToken: 'sealed-a2', refreshToken: 'sealed-r2', apiKey: null }, accessTokenIssuedAt: later(1000), accessTokenExpiresAt: later(3_601_000), scopes: ['accounts:read'] };
+      expect(await store.connections.completeRefresh('acme', 'c-1', tokenVersion, winner, refreshed, later(1000))).toBe(true);
+      const after = (await store.connections.get('acme', 'c-1'))!;
+      expect(after).toMatchObject({ tokenVersion: tokenVersion + 1, credentials: refreshed.credentials, scopes: ['accounts:read'] });
+      expect(after.lastRefreshedAt?.toISOString()).toBe(later(1000).toISOString());
+      // The old version can no longer be claimed; the new one can, and an expired claim is taken over.
+      expect(await store.connections.claimRefresh('acme', 'c-1', tokenVersion, loser, later(60_000), later(2000))).toBe(false);
+      expect(await store.connections.claimRefresh('acme', 'c-1', tokenVersion + 1, loser, later(3000), later(2000))).toBe(true);
+      expect(await store.connections.claimRefresh('acme', 'c-1', tokenVersion + 1, winner, later(60_000), later(2500))).toBe(false);
+      expect(await store.connections.claimRefresh('acme', 'c-1', tokenVersion + 1, winner, later(60_000), later(3001))).toBe(true);
+      await store.connections.releaseRefresh('acme', 'c-1', winner);
+      expect(await store.connections.claimRefresh('acme', 'c-1', tokenVersion + 1, loser, later(60_000), later(3002))).toBe(true);
+    });
+
+    it('records status and errors, and wipes every secret on request', async () => {
+      await store.connections.ensure('acme', 'PRODUCTION', 'c-1', now);
+      const { tokenVersion } = await store.connections.saveCredentials('acme', 'c-1', credentials, now);
+      const configError = { code: 'invalid_client', message: 'client refused', at: later(1) };
+      const flagged = await store.connections.updateStatus('acme', 'c-1', { configError }, later(1));
+      expect(flagged).toMatchObject({ status: 'CONNECTED', configError: { code: 'invalid_client', message: 'client refused' } });
+      const wiped = (await store.connections.updateStatus('acme', 'c-1', { status: 'DISCONNECTED', wipeCredentials: true, configError: null }, later(2)))!;
+      expect(wiped).toMatchObject({ status: 'DISCONNECTED', credentials: { accessToken: null, refreshToken: null, apiKey: null }, configError: null, accessTokenExpiresAt: null });
+      expect(wiped.tokenVersion).toBe(tokenVersion + 1);
+    });
+
+    it('reseals credentials only when no refresh changed them meanwhile', async () => {
+      await store.connections.ensure('acme', 'PRODUCTION', 'c-1', now);
+      const { tokenVersion } = await store.connections.saveCredentials('acme', 'c-1', credentials, now);
+      expect(await store.connections.resealCredentials('acme', 'c-1', tokenVersion - 1, { accessToken: 'x', refreshToken: 'y', apiKey: null }, now)).toBe(false);
+      expect(await store.connections.resealCredentials('acme', 'c-1', tokenVersion, { accessToken: 'x', refreshToken: 'y', apiKey: null }, now)).toBe(true);
+      expect((await store.connections.listAllBrands()).map((c) => [c.brand, c.credentials.accessToken])).toEqual([['acme', 'x']]);
+    });
+
+    it('hands out an authorization state exactly once', async () => {
+      await store.connections.ensure('acme', 'SANDBOX', 'c-1', now);
+      const record = { state: 'st-1', brand: 'acme', environment: 'SANDBOX' as const, connectionId: 'c-1', sealedVerifier: 'sealed-v', createdAt: now, expiresAt: later(600_000) };
+      await store.authorizationStates.create(record);
+      const results = await Promise.all([store.authorizationStates.consume('st-1'), store.authorizationStates.consume('st-1')]);
+      expect(results.filter(Boolean)).toEqual([record]);
+      expect(await store.authorizationStates.consume('unknown')).toBeNull();
     });
   });
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StoreClosedError, type AppliedMigration, type Store, type StoreDescription } from '../port';
+import { EmbeddedAuthorizationStateRepository, EmbeddedConnectionRepository } from './connections.repository';
 import { applyEmbeddedMigrations, EMBEDDED_MIGRATIONS, type EmbeddedMigration } from './migrations';
 
 export const EMBEDDED_DB_FILE = 'gateway.db';
@@ -19,11 +20,15 @@ export interface EmbeddedStoreOptions {
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
   readonly path: string;
+  readonly connections: EmbeddedConnectionRepository;
+  readonly authorizationStates: EmbeddedAuthorizationStateRepository;
   private db: Database | null;
 
   private constructor(path: string, db: Database) {
     this.path = path;
     this.db = db;
+    this.connections = new EmbeddedConnectionRepository(db);
+    this.authorizationStates = new EmbeddedAuthorizationStateRepository(db);
   }
 
   static open({ dataDir, migrations = EMBEDDED_MIGRATIONS }: EmbeddedStoreOptions): EmbeddedStore {

@@ -22,6 +22,50 @@ export const EMBEDDED_MIGRATIONS: readonly EmbeddedMigration[] = [
       db.prepare('INSERT INTO gateway_meta (key, value) VALUES (?, ?)').run('store_id', randomUUID());
     },
   },
+  {
+    version: 2,
+    name: 'connections',
+    up(db) {
+      db.exec(`
+        CREATE TABLE connections (
+          id                      TEXT PRIMARY KEY,
+          brand                   TEXT NOT NULL,
+          environment             TEXT NOT NULL CHECK (environment IN ('SANDBOX', 'PRODUCTION')),
+          auth_method             TEXT NOT NULL CHECK (auth_method IN ('OAUTH', 'API_KEY')),
+          status                  TEXT NOT NULL CHECK (status IN ('PENDING', 'CONNECTED', 'NEEDS_REAUTH', 'DISCONNECTED')),
+          klaviyo_account_id      TEXT,
+          klaviyo_account_name    TEXT,
+          klaviyo_test_account    INTEGER,
+          scopes                  TEXT NOT NULL DEFAULT '[]',
+          access_token_issued_at  TEXT,
+          access_token_expires_at TEXT,
+          last_refreshed_at       TEXT,
+          last_error              TEXT,
+          config_error            TEXT,
+          sealed_access_token     TEXT,
+          sealed_refresh_token    TEXT,
+          sealed_api_key          TEXT,
+          token_version           INTEGER NOT NULL DEFAULT 0,
+          refresh_claim_owner     TEXT,
+          refresh_claim_until     TEXT,
+          created_at              TEXT NOT NULL,
+          updated_at              TEXT NOT NULL,
+          UNIQUE (brand, environment)
+        ) STRICT;
+
+        CREATE TABLE oauth_states (
+          state           TEXT PRIMARY KEY,
+          brand           TEXT NOT NULL,
+          environment     TEXT NOT NULL,
+          connection_id   TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+          sealed_verifier TEXT NOT NULL,
+          created_at      TEXT NOT NULL,
+          expires_at      TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX oauth_states_expiry ON oauth_states (expires_at);
+      `);
+    },
+  },
 ];
 
 /**

@@ -22,6 +22,16 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
       await models.GatewayMeta.updateOne({ _id: 'store_id' }, { $setOnInsert: { value: randomUUID() } }, { upsert: true });
     },
   },
+  {
+    version: 2,
+    name: 'connections',
+    async up(models) {
+      await models.Connection.createCollection();
+      await models.Connection.createIndexes();
+      await models.AuthorizationState.createCollection();
+      await models.AuthorizationState.createIndexes();
+    },
+  },
 ];
 
 const DUPLICATE_KEY = 11000;

@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { bindModels, type Models } from '../../models';
 import { StoreClosedError, type AppliedMigration, type Store, type StoreDescription } from '../port';
+import { MongoAuthorizationStateRepository, MongoConnectionRepository } from './connections.repository';
 import { applyMongoMigrations, MONGO_MIGRATIONS, type MongoMigration } from './migrations';
 
 export interface MongoStoreOptions {
@@ -17,12 +18,17 @@ export interface MongoStoreOptions {
  */
 export class MongoStore implements Store {
   readonly kind = 'mongo' as const;
+  readonly connections: MongoConnectionRepository;
+  readonly authorizationStates: MongoAuthorizationStateRepository;
   private closed = false;
 
   private constructor(
     private readonly connection: Connection,
     readonly models: Models,
-  ) {}
+  ) {
+    this.connections = new MongoConnectionRepository(models);
+    this.authorizationStates = new MongoAuthorizationStateRepository(models);
+  }
 
   static async open({ uri, dbName, migrations = MONGO_MIGRATIONS, serverSelectionTimeoutMS = 10_000 }: MongoStoreOptions): Promise<MongoStore> {
     const connection = mongoose.createConnection(uri, {
