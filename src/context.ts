@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Authentication, CallerTokenVerifier } from './auth';
+import type { Services } from './services';
 import type { Store } from './store';
 
 /** What the gateway records about one request for its one log line (never variables). */
@@ -17,6 +18,7 @@ export interface GatewayContext {
   readonly auth: Authentication;
   readonly logger: Logger;
   readonly store: Store;
+  readonly services: Services;
   readonly record: RequestRecord;
 }
 
@@ -34,10 +36,11 @@ export type ContextFactory = (input: ContextInput) => GatewayContext;
 export interface ContextDependencies {
   readonly verifier: CallerTokenVerifier;
   readonly store: Store;
+  readonly services: Services;
   readonly logger: Logger;
 }
 
-export function createContextFactory({ verifier, store, logger }: ContextDependencies): ContextFactory {
+export function createContextFactory({ verifier, store, services, logger }: ContextDependencies): ContextFactory {
   return ({ transport, authorization, requestId = randomUUID(), record = { operationName: null, operationType: null, errorCodes: [] } }) => {
     const auth = verifier.authenticate(authorization);
     return {
@@ -45,6 +48,7 @@ export function createContextFactory({ verifier, store, logger }: ContextDepende
       transport,
       auth,
       store,
+      services,
       logger: logger.child({ requestId, ...(auth.ok ? { brand: auth.viewer.brand } : {}) }),
       record,
     };

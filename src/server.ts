@@ -11,11 +11,14 @@ import { createApollo } from './graphql/apollo';
 import { REQUEST_LIMITS } from './graphql/limits';
 import { attachGraphqlWs } from './graphql/websocket';
 import { BodyTooLargeError, isJsonContentType, readBody } from './http/body';
+import { handleOAuthCallback } from './http/oauth-callback';
 import { sendGraphQLError, sendJson } from './http/respond';
 import { buildGatewaySchema } from './schema/build-schema';
+import { createServices, type Services } from './services';
 import type { Store } from './store';
 
 export const GRAPHQL_PATH = '/graphql';
+export const OAUTH_CALLBACK_PATH = '/oauth/klaviyo/callback';
 
 /** How long /readyz may wait for the store before it answers 503. */
 const READINESS_TIMEOUT_MS = 2000;
@@ -40,6 +43,8 @@ export interface ServerDependencies {
   readonly config: Config;
   readonly store: Store;
   readonly logger: Logger;
+  /** Defaults to the services wired from config and store. */
+  readonly services?: Services;
   /** Defaults to the gateway's schema; tests pass one with probe fields. */
   readonly schema?: GraphQLSchema;
   /** Defaults to `config.port`; 0 picks a free port. */
@@ -47,9 +52,16 @@ export interface ServerDependencies {
 }
 
 /** One Node HTTP server on one port: GraphQL over HTTP and WebSocket on /graphql, and the probes. */
-export async function startServer({ config, store, logger, schema = buildGatewaySchema(), port = config.port }: ServerDependencies): Promise<GatewayServer> {
+export async function startServer({
+  config,
+  store,
+  logger,
+  services = createServices({ config, store, logger }),
+  schema = buildGatewaySchema(),
+  port = config.port,
+}: ServerDependencies): Promise<GatewayServer> {
   const verifier = new CallerTokenVerifier(config.jwt);
-  const createContext = createContextFactory({ verifier, store, logger });
+  const createContext = createContextFactory({ verifier, store, services, logger });
   const apollo = createApollo({ schema, production: config.production, logger });
   await apollo.start();
 
@@ -139,6 +151,9 @@ export async function startServer({ config, store, logger, schema = buildGateway
           return await handleReadiness(res);
         case GRAPHQL_PATH:
           return await handleGraphQL(req, res, search, record);
+        case OAUTH_CALLBACK_PATH:
+          if (req.method !== 'GET') return sendJson(res, 405, { error: 'Use GET' });
+          return await handleOAuthCallback(new URLSearchParams(search), res, services.connections, logger);
         default:
           return sendJson(res, 404, { error: `No route for ${pathname}` });
       }

@@ -3,7 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ALL_SCOPES, isScope, mintCallerToken, type Scope } from '../auth';
 import { ConfigError, loadConfig } from '../config';
+import { rotateVaultKeys, TokenVault } from '../connections';
 import { printGatewaySchema } from '../schema/build-schema';
+import { openStore } from '../store';
 
 const USAGE = `Usage: signals-gateway <command> [options]
 
@@ -11,6 +13,9 @@ Commands:
   token --brand <id> --scope "<scopes>" [--ttl 1h] [--subject <sub>]
       Print a caller token signed with the configured key (JWT_SECRET, or
       JWT_PRIVATE_KEY for RS*/ES*). Scopes: ${ALL_SCOPES.join(', ')}, or "all".
+  rotate-keys
+      Re-encrypt every stored secret under the active (first) key of
+      TOKEN_ENCRYPTION_KEYS; older keys must still be listed after it.
   emit-schema [file]
       Write the GraphQL schema built from the code (default: schema.graphql).
   help
@@ -27,6 +32,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo, env: N
     switch (command) {
       case 'token':
         return mintToken(rest, io, env);
+      case 'rotate-keys':
+        return await rotateKeys(io, env);
       case 'emit-schema': {
         const file = rest[0] ?? 'schema.graphql';
         writeFileSync(file, printGatewaySchema());
@@ -49,6 +56,20 @@ export async function runCli(argv: readonly string[], io: Io = processIo, env: N
 }
 
 class UsageError extends Error {}
+
+async function rotateKeys(io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const { config } = loadConfig(env);
+  const vault = new TokenVault(config.tokenEncryptionKeys);
+  const store = await openStore(config.store);
+  try {
+    const report = await rotateVaultKeys(store, vault);
+    io.out(`rotate-keys: re-encrypted ${report.resealed} secret(s) under key "${vault.activeKeyId}"; ${report.current} already were\n`);
+    for (const problem of report.unreadable) io.err(`rotate-keys: brand ${problem.brand}, connection ${problem.connectionId}: ${problem.reason}\n`);
+    return report.unreadable.length > 0 ? 3 : 0;
+  } finally {
+    await store.close();
+  }
+}
 
 function mintToken(args: readonly string[], io: Io, env: NodeJS.ProcessEnv): number {
   let values: { brand?: string; scope?: string; ttl?: string; subject?: string };

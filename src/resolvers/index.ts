@@ -1,4 +1,5 @@
+import { ConnectionResolver } from './connection.resolver';
 import { ViewerResolver } from './viewer.resolver';
 
 /** Every resolver class of the public schema. */
-export const resolvers = [ViewerResolver] as const;
+export const resolvers = [ViewerResolver, ConnectionResolver] as const;

@@ -113,8 +113,11 @@ export interface AuthorizationStateRecord {
 
 export interface AuthorizationStateRepository {
   create(record: AuthorizationStateRecord): Promise<void>;
-  /** Removes and returns the state in one step, so it can be used once; null when unknown or already used. */
-  consume(state: string): Promise<AuthorizationStateRecord | null>;
+  /**
+   * Removes and returns the state in one step, so it can be used once; null
+   * when unknown, already used, or (given `brand`) another brand's.
+   */
+  consume(state: string, brand?: string): Promise<AuthorizationStateRecord | null>;
   /** Every state, for rotate-keys. */
   listAll(): Promise<AuthorizationStateRecord[]>;
   reseal(state: string, sealedVerifier: string): Promise<void>;

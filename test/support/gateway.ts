@@ -32,7 +32,7 @@ export async function startTestGateway(options: { env?: NodeJS.ProcessEnv; schem
   });
   const logger = createLogger({ level: config.logLevel, destination });
   const store = await openStore(config.store);
-  const server = await startServer({ config, store, logger, schema: options.schema, port: 0 });
+  const server = await startServer({ config, store, logger, schema: options.schema, port: config.port });
   return {
     config,
     server,

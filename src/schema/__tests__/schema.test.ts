@@ -16,7 +16,9 @@ function signatures(type: GraphQLNamedType): Map<string, string> {
   const out = new Map<string, string>();
   if (isObjectType(type) || isInterfaceType(type)) {
     for (const field of Object.values(type.getFields())) {
-      out.set(field.name, `(${field.args.map((a) => `${a.name}: ${String(a.type)}${a.defaultValue === undefined ? '' : ` = ${JSON.stringify(a.defaultValue)}`}`).join(', ')}): ${String(field.type)}`);
+      // Argument order carries no meaning in GraphQL (they are passed by name), so compare them sorted.
+      const args = [...field.args].sort((a, b) => a.name.localeCompare(b.name));
+      out.set(field.name, `(${args.map((a) => `${a.name}: ${String(a.type)}${a.defaultValue === undefined ? '' : ` = ${JSON.stringify(a.defaultValue)}`}`).join(', ')}): ${String(field.type)}`);
     }
   } else if (isInputObjectType(type)) {
     for (const field of Object.values(type.getFields())) out.set(field.name, String(field.type));

@@ -167,6 +167,9 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       const results = await Promise.all([store.authorizationStates.consume('st-1'), store.authorizationStates.consume('st-1')]);
       expect(results.filter(Boolean)).toEqual([record]);
       expect(await store.authorizationStates.consume('unknown')).toBeNull();
+      await store.authorizationStates.create({ ...record, state: 'st-2' });
+      expect(await store.authorizationStates.consume('st-2', 'globex')).toBeNull();
+      expect(await store.authorizationStates.consume('st-2', 'acme')).toEqual({ ...record, state: 'st-2' });
     });
   });
 }

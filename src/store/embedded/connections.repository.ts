@@ -233,8 +233,12 @@ export class EmbeddedAuthorizationStateRepository implements AuthorizationStateR
       .run(record.state, record.brand, record.environment, record.connectionId, record.sealedVerifier, record.createdAt.toISOString(), record.expiresAt.toISOString());
   }
 
-  async consume(state: string): Promise<AuthorizationStateRecord | null> {
-    const row = this.db.prepare('DELETE FROM oauth_states WHERE state = ? RETURNING *').get(state) as StateRow | undefined;
+  async consume(state: string, brand?: string): Promise<AuthorizationStateRecord | null> {
+    const row = (
+      brand === undefined
+        ? this.db.prepare('DELETE FROM oauth_states WHERE state = ? RETURNING *').get(state)
+        : this.db.prepare('DELETE FROM oauth_states WHERE state = ? AND brand = ? RETURNING *').get(state, brand)
+    ) as StateRow | undefined;
     return row ? toState(row) : null;
   }
 

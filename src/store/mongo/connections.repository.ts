@@ -188,8 +188,8 @@ export class MongoAuthorizationStateRepository implements AuthorizationStateRepo
     });
   }
 
-  async consume(state: string): Promise<AuthorizationStateRecord | null> {
-    const doc = await this.models.AuthorizationState.findOneAndDelete({ _id: state }).lean<AuthorizationStateDoc>();
+  async consume(state: string, brand?: string): Promise<AuthorizationStateRecord | null> {
+    const doc = await this.models.AuthorizationState.findOneAndDelete({ _id: state, ...(brand === undefined ? {} : { brand }) }).lean<AuthorizationStateDoc>();
     return doc ? toState(doc) : null;
   }
 

@@ -1,0 +1,4 @@
+import { DateTimeResolver } from 'graphql-scalars';
+
+/** `DateTime`: ISO-8601 with timezone, serialized from Date as e.g. 2026-12-04T13:00:00.000Z. */
+export const DateTimeScalar = DateTimeResolver;

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { ConnectionService, TokenVault } from './connections';
+import { KlaviyoOAuth } from './datasources/klaviyo';
+import type { Store } from './store';
+
+/** The capability services resolvers and routes call, wired once from config and store. */
+export interface Services {
+  readonly connections: ConnectionService;
+}
+
+export function createServices({ config, store, logger }: { config: Config; store: Store; logger: Logger }): Services {
+  const vault = new TokenVault(config.tokenEncryptionKeys);
+  const { klaviyo } = config;
+  const oauth =
+    klaviyo.clientId && klaviyo.clientSecret
+      ? new KlaviyoOAuth({ apiUrl: klaviyo.apiUrl, authorizeUrl: klaviyo.authorizeUrl, clientId: klaviyo.clientId, clientSecret: klaviyo.clientSecret, redirectUri: klaviyo.redirectUri, scopes: klaviyo.scopes })
+      : undefined;
+  return { connections: new ConnectionService({ store, vault, oauth, klaviyo, logger }) };
+}
