@@ -21,6 +21,7 @@ COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json ./
 COPY --chown=node:node bin ./bin
+COPY --chown=node:node vendor ./vendor
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 4000

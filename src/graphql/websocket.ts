@@ -47,7 +47,7 @@ export function attachGraphqlWs({ schema, wss, verifier, createContext, producti
     return errors;
   };
 
-  return useServer<ConnectionInitPayload, { request: IncomingMessage }>(
+  const disposable = useServer<ConnectionInitPayload, { request: IncomingMessage }>(
     {
       connectionInitWaitTimeout: REQUEST_LIMITS.connectionInitWaitTimeoutMs,
       onConnect: (ctx) => {
@@ -90,4 +90,11 @@ export function attachGraphqlWs({ schema, wss, verifier, createContext, producti
     },
     wss,
   );
+  // graphql-ws reports socket errors (an oversized message: ws closes it with 1009) with
+  // console.error; this listener runs after its own and puts them in the JSON log instead.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error) => wsLogger.warn({ err: error }, 'websocket closed on a protocol error'));
+  });
+  return disposable;
 }
