@@ -31,6 +31,8 @@ export interface FakeKlaviyoOptions {
   readonly accounts?: ReadonlyArray<Partial<FakeAccount> & { id: string }>;
   /** Enforce Klaviyo's rate limits (default true). */
   readonly rateLimits?: boolean;
+  /** Milliseconds since the epoch; tests freeze it to count rate windows exactly. */
+  readonly clock?: () => number;
 }
 
 interface Fault {
@@ -54,10 +56,10 @@ const ROUTES: Record<string, { method: string; operation: RateLimitedOperation; 
 export class FakeKlaviyo {
   readonly clientId: string;
   readonly clientSecret: string;
-  readonly oauth = new OAuthState();
+  readonly oauth: OAuthState;
   readonly accounts = new Map<string, AccountData>();
   readonly requests: RecordedRequest[] = [];
-  readonly rateLimiter = new RateLimiter();
+  readonly rateLimiter: RateLimiter;
   rateLimitsEnabled: boolean;
   /** Added to every response, ms. */
   latencyMs = 0;
@@ -75,6 +77,9 @@ export class FakeKlaviyo {
     readonly url: string,
     options: FakeKlaviyoOptions,
   ) {
+    const clock = options.clock ?? Date.now;
+    this.oauth = new OAuthState(clock);
+    this.rateLimiter = new RateLimiter(clock);
     this.clientId = options.clientId ?? 'fake-client-id';
     this.clientSecret = options.clientSecret ?? 'fake-client-secret';
     this.rateLimitsEnabled = options.rateLimits ?? true;

@@ -32,7 +32,9 @@ describe('KlaviyoAPI against the fake Klaviyo', () => {
   const apiWithKey = (key = 'pk_test_key_0123456789') => new KlaviyoAPI({ baseUrl: fake.url, revision: '2026-07-15', credentials: { authorization: async () => `Klaviyo-API-Key ${key}` } });
 
   beforeEach(async () => {
-    fake = await FakeKlaviyo.start({ accounts: [{ id: 'WBhXHN', organizationName: 'Acme Test', testAccount: true }], redirectUris: [REDIRECT] });
+    // A frozen clock keeps Klaviyo's one-second windows from rolling over mid-test.
+    const frozen = Date.now();
+    fake = await FakeKlaviyo.start({ accounts: [{ id: 'WBhXHN', organizationName: 'Acme Test', testAccount: true }], redirectUris: [REDIRECT], clock: () => frozen });
     fake.addApiKey('pk_test_key_0123456789');
   });
   afterEach(() => fake.stop());
