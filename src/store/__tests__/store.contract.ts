@@ -65,10 +65,8 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       await expect(store.describe()).rejects.toThrow(StoreClosedError);
       await expect(store.close()).resolves.toBeUndefined();
     });
-  });
-  describe(`store contract: ${name}: connections`, () => {
-    let harness: StoreHarness;
-    let store: Store;
+
+  describe('connections', () => {
     const now = new Date('2026-12-04T12:00:00.000Z');
     const later = (ms: number) => new Date(now.getTime() + ms);
     const credentials: CredentialsUpdate = {
@@ -81,15 +79,6 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       accessTokenIssuedAt: now,
       accessTokenExpiresAt: later(3_600_000),
     };
-
-    beforeEach(async () => {
-      harness = await makeHarness();
-      store = await harness.open();
-    });
-    afterEach(async () => {
-      await store.close();
-      await harness.cleanup();
-    });
 
     it('creates one PENDING connection per brand and environment, and keeps its id', async () => {
       const first = await store.connections.ensure('acme', 'PRODUCTION', 'c-1', now);
@@ -171,5 +160,6 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(await store.authorizationStates.consume('st-2', 'globex')).toBeNull();
       expect(await store.authorizationStates.consume('st-2', 'acme')).toEqual({ ...record, state: 'st-2' });
     });
+  });
   });
 }
