@@ -1,5 +1,6 @@
 import { ConnectionResolver } from './connection.resolver';
+import { MetricDefinitionResolver } from './metric-definition.resolver';
 import { ViewerResolver } from './viewer.resolver';
 
 /** Every resolver class of the public schema. */
-export const resolvers = [ViewerResolver, ConnectionResolver] as const;
+export const resolvers = [ViewerResolver, ConnectionResolver, MetricDefinitionResolver] as const;

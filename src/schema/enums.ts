@@ -32,3 +32,13 @@ export const HealthState = {
   UPSTREAM_ERRORS: 'UPSTREAM_ERRORS',
 } as const;
 registerEnumType(HealthState, { name: 'HealthState' });
+
+export const RolloutMode = { OFF: 'OFF', SHADOW: 'SHADOW', ON: 'ON' } as const;
+registerEnumType(RolloutMode, {
+  name: 'RolloutMode',
+  valuesConfig: {
+    OFF: { description: 'signals of this metric are accepted and stored, nothing is sent' },
+    SHADOW: { description: 'the Klaviyo payload is built, validated and stored, but not sent' },
+    ON: { description: 'delivered to Klaviyo' },
+  },
+});

@@ -6,6 +6,7 @@ import type { Store } from './port';
 export type { Store, StoreKind, StoreDescription, AppliedMigration } from './port';
 export { StoreClosedError } from './port';
 export * from './connections.port';
+export * from './metrics.port';
 export { EmbeddedStore, EMBEDDED_DB_FILE } from './embedded/embedded-store';
 export { MongoStore } from './mongo/mongo-store';
 

@@ -6,6 +6,7 @@
  */
 
 import type { AuthorizationStateRepository, ConnectionRepository } from './connections.port';
+import type { MetricRepository } from './metrics.port';
 
 export type StoreKind = 'embedded' | 'mongo';
 
@@ -26,6 +27,7 @@ export interface Store {
   readonly kind: StoreKind;
   readonly connections: ConnectionRepository;
   readonly authorizationStates: AuthorizationStateRepository;
+  readonly metrics: MetricRepository;
   /** Resolves when the database answers; rejects otherwise. Drives `/readyz`. */
   ping(): Promise<void>;
   describe(): Promise<StoreDescription>;

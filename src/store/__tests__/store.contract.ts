@@ -161,5 +161,56 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(await store.authorizationStates.consume('st-2', 'acme')).toEqual({ ...record, state: 'st-2' });
     });
   });
+
+  describe('metric definitions', () => {
+    const now = new Date('2026-12-04T12:00:00.000Z');
+    const later = (ms: number) => new Date(now.getTime() + ms);
+    const contract = { name: 'Cart Abandonment', description: null, propertiesSchema: { type: 'object', properties: { sku: { type: 'string' } } }, piiFields: [] as string[] };
+
+    it('creates version 1, OFF everywhere unless told, and keeps the version when the same contract comes again', async () => {
+      const first = await store.metrics.define('acme', { key: 'cart_abandonment', contract, rollout: { PRODUCTION: { mode: 'ON', percentage: 50 } } }, 'm-1', now);
+      expect(first).toMatchObject({ id: 'm-1', key: 'cart_abandonment', version: 1, ...contract, rollout: { SANDBOX: { mode: 'OFF', percentage: 100 }, PRODUCTION: { mode: 'ON', percentage: 50 } } });
+      // The same contract with its keys in another order is the same contract.
+      const again = await store.metrics.define('acme', { key: 'cart_abandonment', contract: { piiFields: [], propertiesSchema: { properties: { sku: { type: 'string' } }, type: 'object' }, description: null, name: 'Cart Abandonment' }, rollout: {} }, 'm-2', later(1));
+      expect(again).toMatchObject({ id: 'm-1', version: 1 });
+      expect(again.updatedAt.toISOString()).toBe(now.toISOString());
+    });
+
+    it('adds a version when the contract changes, and keeps every earlier one', async () => {
+      await store.metrics.define('acme', { key: 'cart_abandonment', contract, rollout: {} }, 'm-1', now);
+      const changed = { ...contract, piiFields: ['/sku'] };
+      const second = await store.metrics.define('acme', { key: 'cart_abandonment', contract: changed, rollout: {} }, 'm-2', later(5));
+      expect(second).toMatchObject({ id: 'm-1', version: 2, piiFields: ['/sku'] });
+      expect(await store.metrics.getVersion('acme', 'm-1', 1)).toMatchObject({ metricId: 'm-1', version: 1, piiFields: [] });
+      expect(await store.metrics.getVersion('acme', 'm-1', 2)).toMatchObject({ version: 2, piiFields: ['/sku'] });
+      expect(await store.metrics.getVersion('acme', 'm-1', 3)).toBeNull();
+    });
+
+    it('makes exactly one new version out of concurrent identical changes', async () => {
+      await store.metrics.define('acme', { key: 'k', contract, rollout: {} }, 'm-1', now);
+      const changed = { ...contract, description: 'v2' };
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store.metrics.define('acme', { key: 'k', contract: changed, rollout: {} }, `x-${i}`, later(i + 1))));
+      expect(new Set(results.map((r) => r.version))).toEqual(new Set([2]));
+      expect((await store.metrics.get('acme', 'k'))?.version).toBe(2);
+    });
+
+    it('sets one environment\'s rollout without touching the version or the other environment', async () => {
+      await store.metrics.define('acme', { key: 'k', contract, rollout: { SANDBOX: { mode: 'SHADOW', percentage: 100 } } }, 'm-1', now);
+      const updated = await store.metrics.setRollout('acme', 'k', 'PRODUCTION', { mode: 'ON', percentage: 25 }, later(1));
+      expect(updated).toMatchObject({ version: 1, rollout: { SANDBOX: { mode: 'SHADOW', percentage: 100 }, PRODUCTION: { mode: 'ON', percentage: 25 } } });
+      expect(await store.metrics.setRollout('acme', 'missing', 'PRODUCTION', { mode: 'ON', percentage: 25 }, later(1))).toBeNull();
+    });
+
+    it('keeps brands apart, by key, by id, in lists and versions', async () => {
+      await store.metrics.define('acme', { key: 'k', contract, rollout: {} }, 'm-1', now);
+      await store.metrics.define('globex', { key: 'k', contract: { ...contract, name: 'Globex Cart' }, rollout: {} }, 'm-2', now);
+      expect((await store.metrics.get('globex', 'k'))?.name).toBe('Globex Cart');
+      expect(await store.metrics.getById('globex', 'm-1')).toBeNull();
+      expect(await store.metrics.getVersion('globex', 'm-1', 1)).toBeNull();
+      expect(await store.metrics.setRollout('globex', 'k', 'SANDBOX', { mode: 'ON', percentage: 1 }, now)).toMatchObject({ id: 'm-2' });
+      expect((await store.metrics.get('acme', 'k'))?.rollout.SANDBOX.mode).toBe('OFF');
+      expect((await store.metrics.list('acme')).map((m) => m.id)).toEqual(['m-1']);
+    });
+  });
   });
 }

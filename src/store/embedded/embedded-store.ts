@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StoreClosedError, type AppliedMigration, type Store, type StoreDescription } from '../port';
 import { EmbeddedAuthorizationStateRepository, EmbeddedConnectionRepository } from './connections.repository';
+import { EmbeddedMetricRepository } from './metrics.repository';
 import { applyEmbeddedMigrations, EMBEDDED_MIGRATIONS, type EmbeddedMigration } from './migrations';
 
 export const EMBEDDED_DB_FILE = 'gateway.db';
@@ -22,6 +23,7 @@ export class EmbeddedStore implements Store {
   readonly path: string;
   readonly connections: EmbeddedConnectionRepository;
   readonly authorizationStates: EmbeddedAuthorizationStateRepository;
+  readonly metrics: EmbeddedMetricRepository;
   private db: Database | null;
 
   private constructor(path: string, db: Database) {
@@ -29,6 +31,7 @@ export class EmbeddedStore implements Store {
     this.db = db;
     this.connections = new EmbeddedConnectionRepository(db);
     this.authorizationStates = new EmbeddedAuthorizationStateRepository(db);
+    this.metrics = new EmbeddedMetricRepository(db);
   }
 
   static open({ dataDir, migrations = EMBEDDED_MIGRATIONS }: EmbeddedStoreOptions): EmbeddedStore {

@@ -66,6 +66,35 @@ export const EMBEDDED_MIGRATIONS: readonly EmbeddedMigration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'metric_definitions',
+    up(db) {
+      db.exec(`
+        CREATE TABLE metric_definitions (
+          id          TEXT PRIMARY KEY,
+          brand       TEXT NOT NULL,
+          key         TEXT NOT NULL,
+          version     INTEGER NOT NULL,
+          rollout     TEXT NOT NULL,
+          created_at  TEXT NOT NULL,
+          updated_at  TEXT NOT NULL,
+          UNIQUE (brand, key)
+        ) STRICT;
+
+        CREATE TABLE metric_versions (
+          metric_id         TEXT NOT NULL REFERENCES metric_definitions (id),
+          version           INTEGER NOT NULL,
+          name              TEXT NOT NULL,
+          description       TEXT,
+          properties_schema TEXT NOT NULL,
+          pii_fields        TEXT NOT NULL,
+          created_at        TEXT NOT NULL,
+          PRIMARY KEY (metric_id, version)
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -32,6 +32,14 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
       await models.AuthorizationState.createIndexes();
     },
   },
+  {
+    version: 3,
+    name: 'metric_definitions',
+    async up(models) {
+      await models.MetricDefinition.createCollection();
+      await models.MetricDefinition.createIndexes();
+    },
+  },
 ];
 
 const DUPLICATE_KEY = 11000;

@@ -2,6 +2,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { bindModels, type Models } from '../../models';
 import { StoreClosedError, type AppliedMigration, type Store, type StoreDescription } from '../port';
 import { MongoAuthorizationStateRepository, MongoConnectionRepository } from './connections.repository';
+import { MongoMetricRepository } from './metrics.repository';
 import { applyMongoMigrations, MONGO_MIGRATIONS, type MongoMigration } from './migrations';
 
 export interface MongoStoreOptions {
@@ -20,6 +21,7 @@ export class MongoStore implements Store {
   readonly kind = 'mongo' as const;
   readonly connections: MongoConnectionRepository;
   readonly authorizationStates: MongoAuthorizationStateRepository;
+  readonly metrics: MongoMetricRepository;
   private closed = false;
 
   private constructor(
@@ -28,6 +30,7 @@ export class MongoStore implements Store {
   ) {
     this.connections = new MongoConnectionRepository(models);
     this.authorizationStates = new MongoAuthorizationStateRepository(models);
+    this.metrics = new MongoMetricRepository(models);
   }
 
   static async open({ uri, dbName, migrations = MONGO_MIGRATIONS, serverSelectionTimeoutMS = 10_000 }: MongoStoreOptions): Promise<MongoStore> {
