@@ -1,3 +1,4 @@
+import { isSupportedCountry } from 'libphonenumber-js';
 import { z } from 'zod';
 
 /** Signing algorithms the gateway accepts for caller tokens; `none` is never among them. */
@@ -49,6 +50,10 @@ export const envSchema = z.object({
   KLAVIYO_API_URL: url('https://a.klaviyo.com'),
   KLAVIYO_REVISION: z.string().regex(/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/, 'must look like 2026-07-15').default('2026-07-15'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .default('US')
+    .refine((value) => isSupportedCountry(value), { message: 'must be an ISO 3166 country code libphonenumber supports, e.g. US, GB, DE' }),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { CountryCode } from 'libphonenumber-js';
 import { envSchema, type JwtAlgorithm, type RawEnv } from './env.schema';
 import { loadOrCreateDevSecret } from './dev-secrets';
 import { parseKeyring, type EncryptionKey } from './keyring';
@@ -43,6 +44,8 @@ export interface Config {
   readonly tokenEncryptionKeys: readonly EncryptionKey[];
   readonly klaviyo: KlaviyoConfig;
   readonly logLevel: RawEnv['LOG_LEVEL'];
+  /** Where national-format phone numbers are read (libphonenumber country code). */
+  readonly defaultPhoneRegion: CountryCode;
 }
 
 export interface LoadedConfig {
@@ -148,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
       revision: raw.KLAVIYO_REVISION,
     },
     logLevel: raw.LOG_LEVEL,
+    defaultPhoneRegion: raw.DEFAULT_PHONE_REGION as CountryCode,
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       revision: '2026-07-15',
     });
     expect(config.logLevel).toBe('info');
+    expect(config.defaultPhoneRegion).toBe('US');
   });
 
   it('chooses the mongo store when MONGODB_URI is set', () => {
@@ -96,8 +97,8 @@ describe('loadConfig', () => {
   });
 
   it('rejects a short JWT_SECRET, a bad URL and a bad revision', () => {
-    const problems = problemsOf({ DATA_DIR: tempDir(), JWT_SECRET: 'short', KLAVIYO_API_URL: 'ftp://x', KLAVIYO_REVISION: 'latest' });
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['JWT_SECRET', 'KLAVIYO_API_URL', 'KLAVIYO_REVISION']);
+    const problems = problemsOf({ DATA_DIR: tempDir(), JWT_SECRET: 'short', KLAVIYO_API_URL: 'ftp://x', KLAVIYO_REVISION: 'latest', DEFAULT_PHONE_REGION: 'XX' });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DEFAULT_PHONE_REGION', 'JWT_SECRET', 'KLAVIYO_API_URL', 'KLAVIYO_REVISION']);
   });
 
   it('freezes the result', () => {
