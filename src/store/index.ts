@@ -7,6 +7,7 @@ export type { Store, StoreKind, StoreDescription, AppliedMigration } from './por
 export { StoreClosedError } from './port';
 export * from './connections.port';
 export * from './metrics.port';
+export * from './intake.port';
 export { EmbeddedStore, EMBEDDED_DB_FILE } from './embedded/embedded-store';
 export { MongoStore } from './mongo/mongo-store';
 

@@ -7,6 +7,7 @@
 
 import type { AuthorizationStateRepository, ConnectionRepository } from './connections.port';
 import type { MetricRepository } from './metrics.port';
+import type { IntakeRepository } from './intake.port';
 
 export type StoreKind = 'embedded' | 'mongo';
 
@@ -28,6 +29,7 @@ export interface Store {
   readonly connections: ConnectionRepository;
   readonly authorizationStates: AuthorizationStateRepository;
   readonly metrics: MetricRepository;
+  readonly intake: IntakeRepository;
   /** Resolves when the database answers; rejects otherwise. Drives `/readyz`. */
   ping(): Promise<void>;
   describe(): Promise<StoreDescription>;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { StoreClosedError, type CredentialsUpdate, type Store } from '..';
+import { StoreClosedError, type CredentialsUpdate, type IntakeItem, type IntakeRules, type Store } from '..';
+import { planResolution } from '../../identity';
 
 /**
  * Behaviors every storage adapter must have, written once. An adapter's test
@@ -210,6 +211,91 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(await store.metrics.setRollout('globex', 'k', 'SANDBOX', { mode: 'ON', percentage: 1 }, now)).toMatchObject({ id: 'm-2' });
       expect((await store.metrics.get('acme', 'k'))?.rollout.SANDBOX.mode).toBe('OFF');
       expect((await store.metrics.list('acme')).map((m) => m.id)).toEqual(['m-1']);
+    });
+  });
+
+  describe('intake: identity graph, signals, deliveries', () => {
+    const at = new Date('2026-12-04T12:00:00.000Z');
+    let n = 0;
+    const item = (brand: string, identifiers: IntakeItem['identifiers'], key = `k-${(n += 1)}`): IntakeItem => ({
+      signal: { id: `s-${n}-${randomUUID()}`, brand, metricId: 'm-1', metricKey: 'cart', metricVersion: 1, occurredAt: at, receivedAt: new Date(at.getTime() + n), properties: { n }, value: 9.5, valueCurrency: 'USD', idempotencyKey: key },
+      identifiers,
+      newProfileId: `p-${n}-${randomUUID()}`,
+    });
+    const rules = (deliveries = true): IntakeRules => ({
+      planIdentity: planResolution,
+      deliveriesFor: (signal, profile) =>
+        deliveries ? [{ id: `d-${signal.id}`, connectionId: 'c-1', environment: 'PRODUCTION', status: 'QUEUED', payload: { data: { profile: profile.identifiers, key: signal.idempotencyKey } } }] : [],
+    });
+    const email = (value: string) => ({ kind: 'EMAIL' as const, value });
+    const anon = (value: string) => ({ kind: 'ANONYMOUS_ID' as const, value });
+
+    it('records a signal on a new profile with its identifiers, and its delivery with the payload', async () => {
+      const [result] = await store.intake.recordSignals([item('acme', [email('a@e.com'), anon('a1')])], rules());
+      expect(result).toMatchObject({ ok: true, duplicate: false });
+      if (!result?.ok) throw new Error('not recorded');
+      const profile = (await store.intake.getProfile('acme', result.signal.profileId!))!;
+      expect(profile.identifiers).toEqual([anon('a1'), email('a@e.com')]);
+      expect(await store.intake.getSignal('acme', result.signal.id)).toEqual(result.signal);
+      const [delivery] = await store.intake.deliveriesOfSignals('acme', [result.signal.id]);
+      expect(delivery).toMatchObject({ signalId: result.signal.id, status: 'QUEUED', attempts: 0, connectionId: 'c-1', environment: 'PRODUCTION', profileId: profile.id, failure: null });
+      expect(delivery!.payload).toEqual({ data: { profile: [anon('a1'), email('a@e.com')], key: result.signal.idempotencyKey } });
+    });
+
+    it('returns the first signal for a repeated idempotency key, also inside one batch', async () => {
+      const results = await store.intake.recordSignals([item('acme', [anon('a1')], 'same'), item('acme', [anon('a2')], 'same')], rules());
+      expect(results.map((r) => r.ok && r.duplicate)).toEqual([false, true]);
+      const [again] = await store.intake.recordSignals([item('acme', [anon('a3')], 'same')], rules());
+      expect(again!.ok && again!.signal.id).toBe(results[0]!.ok && results[0]!.signal.id);
+      // Keys are per brand.
+      const [other] = await store.intake.recordSignals([item('globex', [anon('a1')], 'same')], rules());
+      expect(other).toMatchObject({ ok: true, duplicate: false });
+    });
+
+    it('links a known browser to an email, then merges two profiles that turn out to be one person', async () => {
+      const [first] = await store.intake.recordSignals([item('acme', [anon('a1')])], rules());
+      const [second] = await store.intake.recordSignals([item('acme', [email('a@e.com')])], rules());
+      const [both] = await store.intake.recordSignals([item('acme', [anon('a1'), email('a@e.com')])], rules());
+      const oldest = first!.ok ? first!.signal.profileId! : '';
+      const younger = second!.ok ? second!.signal.profileId! : '';
+      expect(both!.ok && both!.signal.profileId).toBe(oldest);
+      const survivor = (await store.intake.getProfile('acme', oldest))!;
+      expect(survivor.identifiers).toEqual([anon('a1'), email('a@e.com')]);
+      expect(survivor.mergedProfileIds).toEqual([younger]);
+      expect((await store.intake.getProfile('acme', younger))!.id).toBe(oldest);
+      expect((await store.intake.getSignal('acme', second!.ok ? second!.signal.id : ''))!.profileId).toBe(oldest);
+      expect((await store.intake.deliveriesOfSignals('acme', [second!.ok ? second!.signal.id : '']))[0]!.profileId).toBe(oldest);
+    });
+
+    it('fails one bad item alone: nothing of it is written, the rest of the batch is', async () => {
+      const failing: IntakeRules = { ...rules(), deliveriesFor: (signal, profile) => { if (signal.properties.n === n) throw new Error('refused payload'); return rules().deliveriesFor(signal, profile); } };
+      const good = item('acme', [anon('good')]);
+      const bad = item('acme', [anon('bad')]);
+      const results = await store.intake.recordSignals([good, bad], failing);
+      expect(results.map((r) => r.ok)).toEqual([true, false]);
+      expect(await store.intake.getSignal('acme', bad.signal.id)).toBeNull();
+      expect(await store.intake.findProfileByIdentifiers('acme', [anon('bad')])).toBeNull();
+      expect(await store.intake.getSignal('acme', good.signal.id)).not.toBeNull();
+    });
+
+    it('identifies: links identifiers and merges attributes, null clearing one', async () => {
+      const profile = await store.intake.identify({ brand: 'acme', identifiers: [anon('a1'), email('a@e.com')], attributes: { first_name: 'Ada', locale: 'en-GB' }, newProfileId: 'p-new', now: at }, rules());
+      expect(profile).toMatchObject({ id: 'p-new', attributes: { first_name: 'Ada', locale: 'en-GB' } });
+      const again = await store.intake.identify({ brand: 'acme', identifiers: [email('a@e.com')], attributes: { last_name: 'Lovelace', locale: null }, newProfileId: 'p-unused', now: at }, rules());
+      expect(again).toMatchObject({ id: 'p-new', attributes: { first_name: 'Ada', last_name: 'Lovelace' } });
+      expect(again.attributes).not.toHaveProperty('locale');
+    });
+
+    it('looks profiles up without writing, and keeps brands apart', async () => {
+      const [recorded] = await store.intake.recordSignals([item('acme', [email('a@e.com')])], rules());
+      const id = recorded!.ok ? recorded!.signal.profileId! : '';
+      expect((await store.intake.findProfileByIdentifiers('acme', [email('a@e.com'), anon('never-seen')]))?.id).toBe(id);
+      expect(await store.intake.findProfileByIdentifiers('acme', [anon('never-seen')])).toBeNull();
+      expect(await store.intake.findProfileByIdentifiers('acme', [anon('never-seen')])).toBeNull();
+      expect(await store.intake.findProfileByIdentifiers('globex', [email('a@e.com')])).toBeNull();
+      expect(await store.intake.getProfile('globex', id)).toBeNull();
+      expect(await store.intake.getSignal('globex', recorded!.ok ? recorded!.signal.id : '')).toBeNull();
+      expect(await store.intake.deliveriesOfSignals('globex', [recorded!.ok ? recorded!.signal.id : ''])).toEqual([]);
     });
   });
   });

@@ -4,6 +4,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StoreClosedError, type AppliedMigration, type Store, type StoreDescription } from '../port';
 import { EmbeddedAuthorizationStateRepository, EmbeddedConnectionRepository } from './connections.repository';
 import { EmbeddedMetricRepository } from './metrics.repository';
+import { EmbeddedIntakeRepository } from './intake.repository';
 import { applyEmbeddedMigrations, EMBEDDED_MIGRATIONS, type EmbeddedMigration } from './migrations';
 
 export const EMBEDDED_DB_FILE = 'gateway.db';
@@ -24,6 +25,7 @@ export class EmbeddedStore implements Store {
   readonly connections: EmbeddedConnectionRepository;
   readonly authorizationStates: EmbeddedAuthorizationStateRepository;
   readonly metrics: EmbeddedMetricRepository;
+  readonly intake: EmbeddedIntakeRepository;
   private db: Database | null;
 
   private constructor(path: string, db: Database) {
@@ -32,6 +34,7 @@ export class EmbeddedStore implements Store {
     this.connections = new EmbeddedConnectionRepository(db);
     this.authorizationStates = new EmbeddedAuthorizationStateRepository(db);
     this.metrics = new EmbeddedMetricRepository(db);
+    this.intake = new EmbeddedIntakeRepository(db);
   }
 
   static open({ dataDir, migrations = EMBEDDED_MIGRATIONS }: EmbeddedStoreOptions): EmbeddedStore {

@@ -95,6 +95,73 @@ export const EMBEDDED_MIGRATIONS: readonly EmbeddedMigration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'intake',
+    up(db) {
+      db.exec(`
+        CREATE TABLE profiles (
+          id                 TEXT PRIMARY KEY,
+          brand              TEXT NOT NULL,
+          attributes         TEXT NOT NULL DEFAULT '{}',
+          merged_into        TEXT,
+          merged_profile_ids TEXT NOT NULL DEFAULT '[]',
+          created_at         TEXT NOT NULL,
+          updated_at         TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX profiles_brand ON profiles (brand, created_at);
+
+        -- Each identifier belongs to at most one profile of a brand: the primary key says so.
+        CREATE TABLE profile_identifiers (
+          brand      TEXT NOT NULL,
+          kind       TEXT NOT NULL,
+          value      TEXT NOT NULL,
+          profile_id TEXT NOT NULL REFERENCES profiles (id),
+          PRIMARY KEY (brand, kind, value)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX profile_identifiers_profile ON profile_identifiers (profile_id);
+
+        CREATE TABLE signals (
+          id              TEXT PRIMARY KEY,
+          brand           TEXT NOT NULL,
+          metric_id       TEXT NOT NULL,
+          metric_key      TEXT NOT NULL,
+          metric_version  INTEGER NOT NULL,
+          profile_id      TEXT,
+          occurred_at     TEXT NOT NULL,
+          received_at     TEXT NOT NULL,
+          properties      TEXT NOT NULL,
+          value           REAL,
+          value_currency  TEXT,
+          idempotency_key TEXT NOT NULL,
+          UNIQUE (brand, idempotency_key)
+        ) STRICT;
+        CREATE INDEX signals_profile ON signals (brand, profile_id);
+
+        CREATE TABLE deliveries (
+          id              TEXT PRIMARY KEY,
+          brand           TEXT NOT NULL,
+          signal_id       TEXT NOT NULL REFERENCES signals (id),
+          connection_id   TEXT NOT NULL,
+          environment     TEXT NOT NULL,
+          metric_id       TEXT NOT NULL,
+          profile_id      TEXT,
+          status          TEXT NOT NULL,
+          attempts        INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at TEXT,
+          last_attempt_at TEXT,
+          delivered_at    TEXT,
+          failure         TEXT,
+          payload         TEXT,
+          created_at      TEXT NOT NULL,
+          updated_at      TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX deliveries_signal ON deliveries (signal_id);
+        CREATE INDEX deliveries_brand_order ON deliveries (brand, created_at, id);
+        CREATE INDEX deliveries_due ON deliveries (connection_id, status, next_attempt_at);
+      `);
+    },
+  },
 ];
 
 /**

@@ -40,6 +40,16 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
       await models.MetricDefinition.createIndexes();
     },
   },
+  {
+    version: 4,
+    name: 'intake',
+    async up(models) {
+      for (const model of [models.Profile, models.ProfileIdentifier, models.Signal, models.Delivery] as const) {
+        await (model as typeof models.Profile).createCollection();
+        await (model as typeof models.Profile).createIndexes();
+      }
+    },
+  },
 ];
 
 const DUPLICATE_KEY = 11000;

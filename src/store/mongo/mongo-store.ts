@@ -3,6 +3,7 @@ import { bindModels, type Models } from '../../models';
 import { StoreClosedError, type AppliedMigration, type Store, type StoreDescription } from '../port';
 import { MongoAuthorizationStateRepository, MongoConnectionRepository } from './connections.repository';
 import { MongoMetricRepository } from './metrics.repository';
+import { MongoIntakeRepository } from './intake.repository';
 import { applyMongoMigrations, MONGO_MIGRATIONS, type MongoMigration } from './migrations';
 
 export interface MongoStoreOptions {
@@ -22,6 +23,7 @@ export class MongoStore implements Store {
   readonly connections: MongoConnectionRepository;
   readonly authorizationStates: MongoAuthorizationStateRepository;
   readonly metrics: MongoMetricRepository;
+  readonly intake: MongoIntakeRepository;
   private closed = false;
 
   private constructor(
@@ -31,6 +33,7 @@ export class MongoStore implements Store {
     this.connections = new MongoConnectionRepository(models);
     this.authorizationStates = new MongoAuthorizationStateRepository(models);
     this.metrics = new MongoMetricRepository(models);
+    this.intake = new MongoIntakeRepository(models, connection);
   }
 
   static async open({ uri, dbName, migrations = MONGO_MIGRATIONS, serverSelectionTimeoutMS = 10_000 }: MongoStoreOptions): Promise<MongoStore> {

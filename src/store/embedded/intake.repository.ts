@@ -1,0 +1,267 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type {
+  DeliveryRecord,
+  IdentifierRecord,
+  IdentifyItem,
+  IdentityPlan,
+  IntakeItem,
+  IntakeRepository,
+  IntakeResult,
+  IntakeRules,
+  ProfileOwner,
+  ProfileRecord,
+  SignalRecord,
+} from '../intake.port';
+
+interface SignalRow {
+  id: string;
+  brand: string;
+  metric_id: string;
+  metric_key: string;
+  metric_version: number;
+  profile_id: string | null;
+  occurred_at: string;
+  received_at: string;
+  properties: string;
+  value: number | null;
+  value_currency: string | null;
+  idempotency_key: string;
+}
+
+interface ProfileRow {
+  id: string;
+  brand: string;
+  attributes: string;
+  merged_into: string | null;
+  merged_profile_ids: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface DeliveryRow {
+  id: string;
+  brand: string;
+  signal_id: string;
+  connection_id: string;
+  environment: string;
+  metric_id: string;
+  profile_id: string | null;
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  delivered_at: string | null;
+  failure: string | null;
+  payload: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const date = (value: string | null) => (value === null ? null : new Date(value));
+
+const toSignal = (row: SignalRow): SignalRecord => ({
+  id: row.id,
+  brand: row.brand,
+  metricId: row.metric_id,
+  metricKey: row.metric_key,
+  metricVersion: row.metric_version,
+  profileId: row.profile_id,
+  occurredAt: new Date(row.occurred_at),
+  receivedAt: new Date(row.received_at),
+  properties: JSON.parse(row.properties) as Record<string, unknown>,
+  value: row.value,
+  valueCurrency: row.value_currency,
+  idempotencyKey: row.idempotency_key,
+});
+
+export const toDelivery = (row: DeliveryRow): DeliveryRecord => ({
+  id: row.id,
+  brand: row.brand,
+  signalId: row.signal_id,
+  connectionId: row.connection_id,
+  environment: row.environment as DeliveryRecord['environment'],
+  metricId: row.metric_id,
+  profileId: row.profile_id,
+  status: row.status as DeliveryRecord['status'],
+  attempts: row.attempts,
+  nextAttemptAt: date(row.next_attempt_at),
+  lastAttemptAt: date(row.last_attempt_at),
+  deliveredAt: date(row.delivered_at),
+  failure: row.failure ? (JSON.parse(row.failure) as DeliveryRecord['failure']) : null,
+  payload: row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : null,
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+});
+
+/**
+ * The identity graph, signals and deliveries in SQLite. better-sqlite3 is
+ * synchronous, so a whole batch (identity rules included) runs inside one
+ * IMMEDIATE transaction: no other writer can slip in between the read of the
+ * graph and the write that depends on it.
+ */
+export class EmbeddedIntakeRepository implements IntakeRepository {
+  private readonly statements: Record<string, Statement>;
+
+  constructor(private readonly db: Database) {
+    this.statements = {
+      signalByKey: db.prepare('SELECT * FROM signals WHERE brand = ? AND idempotency_key = ?'),
+      ownerOf: db.prepare('SELECT profile_id FROM profile_identifiers WHERE brand = ? AND kind = ? AND value = ?'),
+      identifiersOf: db.prepare('SELECT kind, value FROM profile_identifiers WHERE profile_id = ? ORDER BY kind, value'),
+      profile: db.prepare('SELECT * FROM profiles WHERE brand = ? AND id = ?'),
+      insertProfile: db.prepare("INSERT INTO profiles (id, brand, attributes, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)"),
+      linkIdentifier: db.prepare(
+        'INSERT INTO profile_identifiers (brand, kind, value, profile_id) VALUES (?, ?, ?, ?) ON CONFLICT (brand, kind, value) DO UPDATE SET profile_id = excluded.profile_id',
+      ),
+      touchProfile: db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?'),
+      insertSignal: db.prepare(
+        `INSERT INTO signals (id, brand, metric_id, metric_key, metric_version, profile_id, occurred_at, received_at, properties, value, value_currency, idempotency_key)
+         VALUES (@id, @brand, @metricId, @metricKey, @metricVersion, @profileId, @occurredAt, @receivedAt, @properties, @value, @valueCurrency, @idempotencyKey)`,
+      ),
+      insertDelivery: db.prepare(
+        `INSERT INTO deliveries (id, brand, signal_id, connection_id, environment, metric_id, profile_id, status, payload, created_at, updated_at)
+         VALUES (@id, @brand, @signalId, @connectionId, @environment, @metricId, @profileId, @status, @payload, @now, @now)`,
+      ),
+    };
+  }
+
+  async recordSignals(items: readonly IntakeItem[], rules: IntakeRules): Promise<IntakeResult[]> {
+    const recordOne = this.db.transaction((item: IntakeItem): IntakeResult => {
+      const existing = this.statements.signalByKey!.get(item.signal.brand, item.signal.idempotencyKey) as SignalRow | undefined;
+      if (existing) return { ok: true, signal: toSignal(existing), duplicate: true };
+      const now = item.signal.receivedAt.toISOString();
+      const profileId = this.resolve(item.signal.brand, item.identifiers, item.newProfileId, now, rules);
+      const signal: SignalRecord = { ...item.signal, profileId };
+      this.statements.insertSignal!.run({
+        ...signal,
+        occurredAt: signal.occurredAt.toISOString(),
+        receivedAt: now,
+        properties: JSON.stringify(signal.properties),
+      });
+      const profile = this.loadProfile(item.signal.brand, profileId)!;
+      for (const delivery of rules.deliveriesFor(signal, profile)) {
+        this.statements.insertDelivery!.run({ ...delivery, brand: signal.brand, signalId: signal.id, metricId: signal.metricId, profileId, payload: JSON.stringify(delivery.payload), now });
+      }
+      return { ok: true, signal, duplicate: false };
+    });
+    const recordBatch = this.db.transaction((batch: readonly IntakeItem[]) =>
+      batch.map((item): IntakeResult => {
+        try {
+          // A nested transaction is a savepoint: a failing item rolls back alone.
+          return recordOne(item);
+        } catch (error) {
+          return { ok: false, error: error as Error };
+        }
+      }),
+    );
+    return recordBatch.immediate(items);
+  }
+
+  async identify(item: IdentifyItem, rules: Pick<IntakeRules, 'planIdentity'>): Promise<ProfileRecord> {
+    const run = this.db.transaction(() => {
+      const now = item.now.toISOString();
+      const profileId = this.resolve(item.brand, item.identifiers, item.newProfileId, now, rules);
+      if (item.attributes) {
+        const row = this.statements.profile!.get(item.brand, profileId) as ProfileRow;
+        const attributes = { ...(JSON.parse(row.attributes) as Record<string, unknown>) };
+        for (const [key, value] of Object.entries(item.attributes)) {
+          if (value === null) delete attributes[key];
+          else attributes[key] = value;
+        }
+        this.db.prepare('UPDATE profiles SET attributes = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(attributes), now, profileId);
+      }
+      return this.loadProfile(item.brand, profileId)!;
+    });
+    return run.immediate();
+  }
+
+  /** Reads the owners of the identifiers, asks the rules, and applies the plan. Returns the signal's profile. */
+  private resolve(brand: string, identifiers: readonly IdentifierRecord[], newProfileId: string, now: string, rules: Pick<IntakeRules, 'planIdentity'>): string {
+    const ownerIds = new Set<string>();
+    for (const { kind, value } of identifiers) {
+      const row = this.statements.ownerOf!.get(brand, kind, value) as { profile_id: string } | undefined;
+      if (row) ownerIds.add(row.profile_id);
+    }
+    const owners: ProfileOwner[] = [...ownerIds].map((id) => {
+      const row = this.statements.profile!.get(brand, id) as ProfileRow;
+      return { id, createdAt: new Date(row.created_at), identifiers: this.statements.identifiersOf!.all(id) as IdentifierRecord[] };
+    });
+    const plan: IdentityPlan = rules.planIdentity(identifiers, owners);
+    let target: string;
+    if (plan.kind === 'use') {
+      target = plan.profileId;
+      for (const merged of plan.merge) this.merge(brand, merged, target, now);
+    } else {
+      target = newProfileId;
+      this.statements.insertProfile!.run(target, brand, now, now);
+    }
+    for (const { kind, value } of plan.link) this.statements.linkIdentifier!.run(brand, kind, value, target);
+    this.statements.touchProfile!.run(now, target);
+    return target;
+  }
+
+  /** Folds `from` into `into`: identifiers, signals, deliveries and attributes (the surviving profile's win). */
+  private merge(brand: string, from: string, into: string, now: string): void {
+    const source = this.statements.profile!.get(brand, from) as ProfileRow;
+    const target = this.statements.profile!.get(brand, into) as ProfileRow;
+    this.db.prepare('UPDATE profile_identifiers SET profile_id = ? WHERE profile_id = ?').run(into, from);
+    this.db.prepare('UPDATE signals SET profile_id = ? WHERE brand = ? AND profile_id = ?').run(into, brand, from);
+    this.db.prepare('UPDATE deliveries SET profile_id = ? WHERE brand = ? AND profile_id = ?').run(into, brand, from);
+    const merged = [...(JSON.parse(target.merged_profile_ids) as string[]), from, ...(JSON.parse(source.merged_profile_ids) as string[])];
+    const attributes = { ...(JSON.parse(source.attributes) as object), ...(JSON.parse(target.attributes) as object) };
+    this.db.prepare('UPDATE profiles SET merged_profile_ids = ?, attributes = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), JSON.stringify(attributes), now, into);
+    this.db.prepare('UPDATE profiles SET merged_into = ?, updated_at = ? WHERE id = ?').run(into, now, from);
+    // Profiles merged into `from` earlier now point straight at the survivor.
+    this.db.prepare('UPDATE profiles SET merged_into = ? WHERE merged_into = ?').run(into, from);
+  }
+
+  private loadProfile(brand: string, id: string): ProfileRecord | null {
+    let row = this.statements.profile!.get(brand, id) as ProfileRow | undefined;
+    if (row?.merged_into) row = this.statements.profile!.get(brand, row.merged_into) as ProfileRow | undefined;
+    if (!row) return null;
+    return {
+      id: row.id,
+      brand: row.brand,
+      identifiers: this.statements.identifiersOf!.all(row.id) as IdentifierRecord[],
+      attributes: JSON.parse(row.attributes) as Record<string, unknown>,
+      mergedProfileIds: JSON.parse(row.merged_profile_ids) as string[],
+      createdAt: new Date(row.created_at),
+      updatedAt: new Date(row.updated_at),
+    };
+  }
+
+  async getSignal(brand: string, id: string): Promise<SignalRecord | null> {
+    const row = this.db.prepare('SELECT * FROM signals WHERE brand = ? AND id = ?').get(brand, id) as SignalRow | undefined;
+    return row ? toSignal(row) : null;
+  }
+
+  async getSignals(brand: string, ids: readonly string[]): Promise<SignalRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = this.db.prepare(`SELECT * FROM signals WHERE brand = ? AND id IN (${ids.map(() => '?').join(',')})`).all(brand, ...ids) as SignalRow[];
+    return rows.map(toSignal);
+  }
+
+  async getProfile(brand: string, id: string): Promise<ProfileRecord | null> {
+    return this.loadProfile(brand, id);
+  }
+
+  async getProfiles(brand: string, ids: readonly string[]): Promise<ProfileRecord[]> {
+    return ids.map((id) => this.loadProfile(brand, id)).filter((p): p is ProfileRecord => p !== null);
+  }
+
+  async findProfileByIdentifiers(brand: string, identifiers: readonly IdentifierRecord[]): Promise<ProfileRecord | null> {
+    // Identifiers come strongest first: the first one with an owner names the profile, as a signal's would.
+    for (const { kind, value } of identifiers) {
+      const owner = this.statements.ownerOf!.get(brand, kind, value) as { profile_id: string } | undefined;
+      if (owner) return this.loadProfile(brand, owner.profile_id);
+    }
+    return null;
+  }
+
+  async deliveriesOfSignals(brand: string, signalIds: readonly string[]): Promise<DeliveryRecord[]> {
+    if (signalIds.length === 0) return [];
+    const rows = this.db
+      .prepare(`SELECT * FROM deliveries WHERE brand = ? AND signal_id IN (${signalIds.map(() => '?').join(',')}) ORDER BY created_at, id`)
+      .all(brand, ...signalIds) as DeliveryRow[];
+    return rows.map(toDelivery);
+  }
+}

@@ -1,0 +1,148 @@
+import type { Environment } from './connections.port';
+
+/**
+ * The intake aggregates of the storage port: profiles and their identifiers
+ * (the identity graph), signals, and the deliveries made at intake. A signal,
+ * its identity changes and its deliveries are written in ONE transaction, and
+ * concurrent signals are batched into one transaction per tick.
+ */
+
+export type IdentifierKind = 'ANONYMOUS_ID' | 'EMAIL' | 'PHONE' | 'EXTERNAL_ID' | 'KLAVIYO_EXCHANGE_ID';
+
+export interface IdentifierRecord {
+  readonly kind: IdentifierKind;
+  readonly value: string;
+}
+
+export interface ProfileRecord {
+  readonly id: string;
+  readonly brand: string;
+  readonly identifiers: readonly IdentifierRecord[];
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly mergedProfileIds: readonly string[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export type DeliveryStatus = 'QUEUED' | 'DELIVERING' | 'DELIVERED' | 'RETRYING' | 'HELD' | 'FAILED' | 'SHADOWED';
+
+export interface SignalRecord {
+  readonly id: string;
+  readonly brand: string;
+  readonly metricId: string;
+  readonly metricKey: string;
+  readonly metricVersion: number;
+  readonly profileId: string | null;
+  readonly occurredAt: Date;
+  readonly receivedAt: Date;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly value: number | null;
+  readonly valueCurrency: string | null;
+  readonly idempotencyKey: string;
+}
+
+export interface DeliveryFailureRecord {
+  readonly category: string;
+  readonly httpStatus: number | null;
+  readonly code: string | null;
+  readonly detail: string;
+  readonly pointer: string | null;
+}
+
+export interface DeliveryRecord {
+  readonly id: string;
+  readonly brand: string;
+  readonly signalId: string;
+  readonly connectionId: string;
+  readonly environment: Environment;
+  readonly metricId: string;
+  readonly profileId: string | null;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: Date | null;
+  readonly lastAttemptAt: Date | null;
+  readonly deliveredAt: Date | null;
+  readonly failure: DeliveryFailureRecord | null;
+  /** The JSON:API event exactly as it is (or would be) sent; retries resend it. */
+  readonly payload: Readonly<Record<string, unknown>> | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A signal as intake hands it to the store: validated, not yet tied to a profile. */
+export interface SignalDraft {
+  readonly id: string;
+  readonly brand: string;
+  readonly metricId: string;
+  readonly metricKey: string;
+  readonly metricVersion: number;
+  readonly occurredAt: Date;
+  readonly receivedAt: Date;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly value: number | null;
+  readonly valueCurrency: string | null;
+  readonly idempotencyKey: string;
+}
+
+export interface DeliveryDraft {
+  readonly id: string;
+  readonly connectionId: string;
+  readonly environment: Environment;
+  readonly status: 'QUEUED' | 'SHADOWED';
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/** An owner of some incoming identifiers, as the identity rules need to see it. */
+export interface ProfileOwner {
+  readonly id: string;
+  readonly createdAt: Date;
+  readonly identifiers: readonly IdentifierRecord[];
+}
+
+export type IdentityPlan =
+  | { readonly kind: 'create' | 'create-and-move'; readonly link: readonly IdentifierRecord[] }
+  | { readonly kind: 'use'; readonly profileId: string; readonly merge: readonly string[]; readonly link: readonly IdentifierRecord[] };
+
+/**
+ * The decisions the store asks for inside its transaction, so they see the
+ * graph exactly as it is written: which profile, and which deliveries.
+ */
+export interface IntakeRules {
+  planIdentity(incoming: readonly IdentifierRecord[], owners: readonly ProfileOwner[]): IdentityPlan;
+  /** Throwing an `Error` here rejects just this item (e.g. a payload Klaviyo would refuse). */
+  deliveriesFor(signal: SignalRecord, profile: ProfileRecord): DeliveryDraft[];
+}
+
+export interface IntakeItem {
+  readonly signal: SignalDraft;
+  readonly identifiers: readonly IdentifierRecord[];
+  /** A fresh id, used if the rules create a profile. */
+  readonly newProfileId: string;
+}
+
+export type IntakeResult =
+  | { readonly ok: true; readonly signal: SignalRecord; readonly duplicate: boolean }
+  | { readonly ok: false; readonly error: Error };
+
+export interface IdentifyItem {
+  readonly brand: string;
+  readonly identifiers: readonly IdentifierRecord[];
+  readonly attributes: Readonly<Record<string, unknown>> | null;
+  readonly newProfileId: string;
+  readonly now: Date;
+}
+
+export interface IntakeRepository {
+  /** Records every item in one transaction; duplicates (brand + idempotency key) return the first signal. */
+  recordSignals(items: readonly IntakeItem[], rules: IntakeRules): Promise<IntakeResult[]>;
+  /** Links identifiers (resolving like a signal would) and merges attributes into the profile. */
+  identify(item: IdentifyItem, rules: Pick<IntakeRules, 'planIdentity'>): Promise<ProfileRecord>;
+  getSignal(brand: string, id: string): Promise<SignalRecord | null>;
+  getSignals(brand: string, ids: readonly string[]): Promise<SignalRecord[]>;
+  /** The profile, following merges: a merged-away id reads as the profile it became. */
+  getProfile(brand: string, id: string): Promise<ProfileRecord | null>;
+  getProfiles(brand: string, ids: readonly string[]): Promise<ProfileRecord[]>;
+  /** The profile owning the first (strongest) of these identifiers that has one; never writes. */
+  findProfileByIdentifiers(brand: string, identifiers: readonly IdentifierRecord[]): Promise<ProfileRecord | null>;
+  deliveriesOfSignals(brand: string, signalIds: readonly string[]): Promise<DeliveryRecord[]>;
+}
