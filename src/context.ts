@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Authentication, CallerTokenVerifier } from './auth';
+import { createLoaders, type Loaders } from './loaders';
 import type { Services } from './services';
 import type { Store } from './store';
 
@@ -19,6 +20,8 @@ export interface GatewayContext {
   readonly logger: Logger;
   readonly store: Store;
   readonly services: Services;
+  /** Brand-scoped DataLoaders; absent without a valid token (no field can run then). */
+  readonly loaders: Loaders | undefined;
   readonly record: RequestRecord;
 }
 
@@ -49,6 +52,7 @@ export function createContextFactory({ verifier, store, services, logger }: Cont
       auth,
       store,
       services,
+      loaders: auth.ok ? createLoaders(store, auth.viewer.brand) : undefined,
       logger: logger.child({ requestId, ...(auth.ok ? { brand: auth.viewer.brand } : {}) }),
       record,
     };

@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { ConnectionService, TokenVault } from './connections';
 import { KlaviyoOAuth } from './datasources/klaviyo';
-import { MetricDefinitionService } from './signals';
+import { MetricDefinitionService, SignalIntake } from './signals';
 import type { Store } from './store';
 
 /** The capability services resolvers and routes call, wired once from config and store. */
 export interface Services {
   readonly connections: ConnectionService;
   readonly metrics: MetricDefinitionService;
+  readonly intake: SignalIntake;
 }
 
 export function createServices({ config, store, logger }: { config: Config; store: Store; logger: Logger }): Services {
@@ -18,8 +19,10 @@ export function createServices({ config, store, logger }: { config: Config; stor
     klaviyo.clientId && klaviyo.clientSecret
       ? new KlaviyoOAuth({ apiUrl: klaviyo.apiUrl, authorizeUrl: klaviyo.authorizeUrl, clientId: klaviyo.clientId, clientSecret: klaviyo.clientSecret, redirectUri: klaviyo.redirectUri, scopes: klaviyo.scopes })
       : undefined;
+  const metrics = new MetricDefinitionService(store.metrics);
   return {
     connections: new ConnectionService({ store, vault, oauth, klaviyo, logger }),
-    metrics: new MetricDefinitionService(store.metrics),
+    metrics,
+    intake: new SignalIntake({ store, metrics, defaultPhoneRegion: config.defaultPhoneRegion, logger }),
   };
 }

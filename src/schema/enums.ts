@@ -42,3 +42,41 @@ registerEnumType(RolloutMode, {
     ON: { description: 'delivered to Klaviyo' },
   },
 });
+
+export const IdentifierKind = { ANONYMOUS_ID: 'ANONYMOUS_ID', EMAIL: 'EMAIL', PHONE: 'PHONE', EXTERNAL_ID: 'EXTERNAL_ID', KLAVIYO_EXCHANGE_ID: 'KLAVIYO_EXCHANGE_ID' } as const;
+registerEnumType(IdentifierKind, { name: 'IdentifierKind' });
+
+export const DeliveryStatus = {
+  QUEUED: 'QUEUED',
+  DELIVERING: 'DELIVERING',
+  DELIVERED: 'DELIVERED',
+  RETRYING: 'RETRYING',
+  HELD: 'HELD',
+  FAILED: 'FAILED',
+  SHADOWED: 'SHADOWED',
+} as const;
+registerEnumType(DeliveryStatus, {
+  name: 'DeliveryStatus',
+  valuesConfig: {
+    QUEUED: { description: 'waiting for its first attempt' },
+    DELIVERING: { description: 'an attempt is in flight' },
+    DELIVERED: { description: 'Klaviyo accepted it (202)' },
+    RETRYING: { description: 'a retryable failure; nextAttemptAt says when' },
+    HELD: { description: "the connection's auth is broken; resumes by itself after reconnection" },
+    FAILED: { description: 'final: Klaviyo rejected the payload, or the retry window ran out' },
+    SHADOWED: { description: 'rollout SHADOW: built and validated, deliberately not sent' },
+  },
+});
+
+export const FailureCategory = { AUTH: 'AUTH', SCOPE: 'SCOPE', PAYLOAD: 'PAYLOAD', RATE_LIMIT: 'RATE_LIMIT', UPSTREAM: 'UPSTREAM', NETWORK: 'NETWORK' } as const;
+registerEnumType(FailureCategory, {
+  name: 'FailureCategory',
+  valuesConfig: {
+    AUTH: { description: '401, invalid_grant, revoked token' },
+    SCOPE: { description: '403, a scope the connection lacks' },
+    PAYLOAD: { description: '400/409/413/415/422: Klaviyo rejected this event; not retried' },
+    RATE_LIMIT: { description: '429' },
+    UPSTREAM: { description: '5xx, 408' },
+    NETWORK: { description: 'timeout, reset, refused' },
+  },
+});

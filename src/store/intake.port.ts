@@ -110,7 +110,15 @@ export type IdentityPlan =
 export interface IntakeRules {
   planIdentity(incoming: readonly IdentifierRecord[], owners: readonly ProfileOwner[]): IdentityPlan;
   /** Throwing an `Error` here rejects just this item (e.g. a payload Klaviyo would refuse). */
-  deliveriesFor(signal: SignalRecord, profile: ProfileRecord): DeliveryDraft[];
+  deliveriesFor(signal: SignalRecord, profile: ProfileRecord, item: IntakeItem): DeliveryDraft[];
+}
+
+/** Where a signal may be delivered: a brand's connection and the metric's rollout for its environment. */
+export interface DeliveryTarget {
+  readonly connectionId: string;
+  readonly environment: Environment;
+  readonly mode: 'OFF' | 'SHADOW' | 'ON';
+  readonly percentage: number;
 }
 
 export interface IntakeItem {
@@ -118,6 +126,9 @@ export interface IntakeItem {
   readonly identifiers: readonly IdentifierRecord[];
   /** A fresh id, used if the rules create a profile. */
   readonly newProfileId: string;
+  /** The Klaviyo metric name the event is sent on. */
+  readonly metricName: string;
+  readonly deliveryTargets: readonly DeliveryTarget[];
 }
 
 export type IntakeResult =

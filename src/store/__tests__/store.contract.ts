@@ -221,6 +221,8 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       signal: { id: `s-${n}-${randomUUID()}`, brand, metricId: 'm-1', metricKey: 'cart', metricVersion: 1, occurredAt: at, receivedAt: new Date(at.getTime() + n), properties: { n }, value: 9.5, valueCurrency: 'USD', idempotencyKey: key },
       identifiers,
       newProfileId: `p-${n}-${randomUUID()}`,
+      metricName: 'Cart Abandonment',
+      deliveryTargets: [],
     });
     const rules = (deliveries = true): IntakeRules => ({
       planIdentity: planResolution,
@@ -268,7 +270,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     });
 
     it('fails one bad item alone: nothing of it is written, the rest of the batch is', async () => {
-      const failing: IntakeRules = { ...rules(), deliveriesFor: (signal, profile) => { if (signal.properties.n === n) throw new Error('refused payload'); return rules().deliveriesFor(signal, profile); } };
+      const failing: IntakeRules = { ...rules(), deliveriesFor: (signal, profile, entry) => { if (signal.properties.n === n) throw new Error("refused payload"); return rules().deliveriesFor(signal, profile, entry); } };
       const good = item('acme', [anon('good')]);
       const bad = item('acme', [anon('bad')]);
       const results = await store.intake.recordSignals([good, bad], failing);

@@ -138,7 +138,7 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
         properties: JSON.stringify(signal.properties),
       });
       const profile = this.loadProfile(item.signal.brand, profileId)!;
-      for (const delivery of rules.deliveriesFor(signal, profile)) {
+      for (const delivery of rules.deliveriesFor(signal, profile, item)) {
         this.statements.insertDelivery!.run({ ...delivery, brand: signal.brand, signalId: signal.id, metricId: signal.metricId, profileId, payload: JSON.stringify(delivery.payload), now });
       }
       return { ok: true, signal, duplicate: false };

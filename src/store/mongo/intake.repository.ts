@@ -94,7 +94,7 @@ export class MongoIntakeRepository implements IntakeRepository {
     };
     let deliveries;
     try {
-      deliveries = rules.deliveriesFor(signal, profile);
+      deliveries = rules.deliveriesFor(signal, profile, item);
     } catch (error) {
       return { ok: false, error: error as Error };
     }

@@ -1,0 +1,1 @@
+export { buildEventPayload, type EventPayload, type EventPayloadInput } from './event-payload';

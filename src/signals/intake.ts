@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type { CountryCode } from 'libphonenumber-js';
+import type { Logger } from 'pino';
+import { KlaviyoSchemaValidator } from '../datasources/klaviyo';
+import { buildEventPayload } from '../delivery';
+import { normalizeIdentity, planResolution, type IdentityInput } from '../identity';
+import { BadUserInputError } from '../schema/errors';
+import type { DeliveryDraft, DeliveryTarget, IntakeItem, IntakeRules, MetricDefinitionRecord, ProfileRecord, SignalRecord, Store } from '../store';
+import { IntakeBatcher } from './intake-batcher';
+import type { MetricDefinitionService } from './metric-definitions';
+import { ENVIRONMENTS, rolloutDecision } from './rollout';
+import { checkSignal, isProblem, type InputProblem, type SignalInput } from './signal-input';
+
+export const MAX_SIGNALS_PER_CALL = 500;
+
+export interface RecordedSignal {
+  readonly signal: SignalRecord;
+  readonly duplicate: boolean;
+}
+
+export interface SignalError {
+  readonly index: number;
+  readonly code: string;
+  readonly field: string | null;
+  readonly message: string;
+}
+
+export interface BatchOutcome {
+  readonly accepted: number;
+  readonly duplicates: number;
+  /** Accepted and duplicate signals, in input order. */
+  readonly signals: SignalRecord[];
+  readonly errors: SignalError[];
+}
+
+export interface IntakeDependencies {
+  readonly store: Pick<Store, 'intake' | 'connections'>;
+  readonly metrics: MetricDefinitionService;
+  readonly defaultPhoneRegion: CountryCode;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+/** Klaviyo's own schema would refuse the event built from this signal: it is not recorded. */
+class PayloadRefused extends Error {
+  constructor(readonly pointer: string, detail: string) {
+    super(`Klaviyo would refuse this event (${pointer}: ${detail})`);
+  }
+}
+
+type Outcome = RecordedSignal | { problem: InputProblem };
+
+/**
+ * Signal intake: check each signal against its metric's contract, resolve who
+ * it is, and write the signal with its deliveries (one per environment whose
+ * connection exists and whose rollout applies) in one transaction.
+ */
+export class SignalIntake {
+  private readonly batcher: IntakeBatcher;
+  private readonly validator = new KlaviyoSchemaValidator();
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: IntakeDependencies) {
+    this.now = deps.now ?? (() => new Date());
+    const rules: IntakeRules = { planIdentity: planResolution, deliveriesFor: (signal, profile, item) => this.deliveriesFor(signal, profile, item) };
+    this.batcher = new IntakeBatcher(deps.store.intake, rules);
+  }
+
+  get batchStats() {
+    return this.batcher.stats;
+  }
+
+  async recordSignal(brand: string, input: SignalInput): Promise<RecordedSignal> {
+    const [outcome] = await this.record(brand, [input]);
+    if (!outcome || 'problem' in outcome) {
+      const field = outcome?.problem.field ? `input.${outcome.problem.field}` : 'input';
+      throw new BadUserInputError(field, outcome?.problem.message ?? 'The signal was not recorded');
+    }
+    return outcome;
+  }
+
+  async recordSignals(brand: string, inputs: readonly SignalInput[]): Promise<BatchOutcome> {
+    if (inputs.length > MAX_SIGNALS_PER_CALL) {
+      throw new BadUserInputError('inputs', `At most ${MAX_SIGNALS_PER_CALL} signals per call; send these ${inputs.length} in ${Math.ceil(inputs.length / MAX_SIGNALS_PER_CALL)} calls`);
+    }
+    const outcomes = await this.record(brand, inputs);
+    const signals: SignalRecord[] = [];
+    const errors: SignalError[] = [];
+    let duplicates = 0;
+    outcomes.forEach((outcome, index) => {
+      if ('problem' in outcome) {
+        errors.push({ index, code: 'BAD_USER_INPUT', field: outcome.problem.field || null, message: outcome.problem.message });
+        return;
+      }
+      signals.push(outcome.signal);
+      if (outcome.duplicate) duplicates += 1;
+    });
+    return { accepted: signals.length - duplicates, duplicates, signals, errors };
+  }
+
+  async identify(brand: string, identity: IdentityInput, attributes: Record<string, unknown> | null): Promise<ProfileRecord> {
+    const identifiers = normalizeIdentity(identity, this.deps.defaultPhoneRegion);
+    if (!Array.isArray(identifiers)) throw new BadUserInputError(identifiers.field ? `identity.${identifiers.field}` : 'identity', identifiers.message);
+    if (attributes && Buffer.byteLength(JSON.stringify(attributes)) > 100 * 1024) throw new BadUserInputError('attributes', "Profile attributes may be at most 100 KB (Klaviyo's profile limit)");
+    return this.deps.store.intake.identify({ brand, identifiers, attributes, newProfileId: randomUUID(), now: this.now() }, { planIdentity: planResolution });
+  }
+
+  /** The profile these identifiers name, without creating or merging anything. */
+  async lookupProfile(brand: string, identity: IdentityInput): Promise<ProfileRecord | null> {
+    const identifiers = normalizeIdentity(identity, this.deps.defaultPhoneRegion);
+    if (!Array.isArray(identifiers)) throw new BadUserInputError(identifiers.field ? `identity.${identifiers.field}` : 'identity', identifiers.message);
+    return this.deps.store.intake.findProfileByIdentifiers(brand, identifiers);
+  }
+
+  private async record(brand: string, inputs: readonly SignalInput[]): Promise<Outcome[]> {
+    const now = this.now();
+    const metricLookups = new Map<string, Promise<MetricDefinitionRecord | null>>();
+    const metricOf = (key: string) => {
+      let lookup = metricLookups.get(key);
+      if (!lookup) metricLookups.set(key, (lookup = this.deps.metrics.get(brand, key)));
+      return lookup;
+    };
+    const [connections, checked] = await Promise.all([
+      this.deps.store.connections.list(brand),
+      Promise.all(inputs.map(async (input) => checkSignal(input, await metricOf(input.metric), (m) => this.deps.metrics.contractOf(m), { defaultPhoneRegion: this.deps.defaultPhoneRegion, now }))),
+    ]);
+    // A connection that exists may take deliveries: a broken one holds them until it is reconnected.
+    const live = connections.filter((c) => c.status === 'CONNECTED' || c.status === 'NEEDS_REAUTH');
+
+    const outcomes: Outcome[] = [];
+    const items: IntakeItem[] = [];
+    const positions: number[] = [];
+    checked.forEach((check, index) => {
+      if (isProblem(check)) {
+        outcomes[index] = { problem: check };
+        return;
+      }
+      const input = inputs[index]!;
+      const targets: DeliveryTarget[] = ENVIRONMENTS.flatMap((environment) => {
+        const connection = live.find((c) => c.environment === environment);
+        const rollout = check.metric.rollout[environment];
+        return connection && rollout.mode !== 'OFF' ? [{ connectionId: connection.id, environment, ...rollout }] : [];
+      });
+      items.push({
+        signal: {
+          id: randomUUID(),
+          brand,
+          metricId: check.metric.id,
+          metricKey: check.metric.key,
+          metricVersion: check.metric.version,
+          occurredAt: check.occurredAt,
+          receivedAt: now,
+          properties: input.properties,
+          value: input.value ?? null,
+          valueCurrency: input.valueCurrency ?? null,
+          // Klaviyo dedupes on unique_id per profile and metric: a gateway key keeps retries safe too.
+          idempotencyKey: check.idempotencyKey ?? `gw_${randomUUID()}`,
+        },
+        identifiers: check.identifiers,
+        newProfileId: randomUUID(),
+        metricName: check.metric.name,
+        deliveryTargets: targets,
+      });
+      positions.push(index);
+    });
+
+    const stored = items.length > 0 ? await this.batcher.record(items) : [];
+    stored.forEach((result, position) => {
+      const index = positions[position]!;
+      if (result.ok) {
+        outcomes[index] = { signal: result.signal, duplicate: result.duplicate };
+      } else if (result.error instanceof PayloadRefused) {
+        outcomes[index] = { problem: { field: 'properties', message: result.error.message } };
+      } else {
+        this.deps.logger.error({ err: result.error }, 'a signal could not be stored');
+        throw result.error;
+      }
+    });
+    return outcomes;
+  }
+
+  /** Inside the store's transaction: one delivery per applicable target, its payload built once and checked against Klaviyo's schema. */
+  private deliveriesFor(signal: SignalRecord, profile: ProfileRecord, item: IntakeItem): DeliveryDraft[] {
+    const drafts: DeliveryDraft[] = [];
+    let payload: ReturnType<typeof buildEventPayload> | undefined;
+    for (const target of item.deliveryTargets) {
+      const status = rolloutDecision(target, profile.id, signal.metricKey);
+      if (!status) continue;
+      if (!payload) {
+        payload = buildEventPayload({ metricName: item.metricName, signal, signalIdentifiers: item.identifiers, profile });
+        const [violation] = this.validator.validate('create_event', payload);
+        if (violation) throw new PayloadRefused(violation.pointer, violation.message);
+      }
+      drafts.push({ id: randomUUID(), connectionId: target.connectionId, environment: target.environment, status, payload });
+    }
+    return drafts;
+  }
+}
