@@ -11,7 +11,7 @@ export type { GatewayMetaDoc } from './gateway-meta.model';
 export type { ConnectionDoc } from './connection.model';
 export type { AuthorizationStateDoc } from './authorization-state.model';
 export type { MetricDefinitionDoc, MetricVersionDoc } from './metric-definition.model';
-export type { ProfileDoc, ProfileIdentifierDoc, SignalDoc, DeliveryDoc } from './intake.models';
+export type { ProfileDoc, ProfileIdentifierDoc, SignalDoc, DeliveryDoc, DeletionRequestDoc } from './intake.models';
 
 /** Every model of the mongo store, bound to one connection. */
 export interface Models extends IntakeModels {

@@ -122,11 +122,36 @@ deliverySchema.index({ brand: 1, signalId: 1 });
 deliverySchema.index({ brand: 1, createdAt: 1, _id: 1 });
 deliverySchema.index({ connectionId: 1, status: 1, nextAttemptAt: 1 });
 
+export interface DeletionRequestDoc {
+  _id: string;
+  brand: string;
+  connectionId: string;
+  environment: 'SANDBOX' | 'PRODUCTION';
+  identifiers: Array<{ kind: string; value: string }>;
+  status: 'PENDING' | 'SENT' | 'FAILED';
+  createdAt: Date;
+}
+
+export const deletionRequestSchema = new Schema<DeletionRequestDoc>(
+  {
+    _id: String,
+    brand: { type: String, required: true },
+    connectionId: { type: String, required: true },
+    environment: { type: String, required: true },
+    identifiers: { type: [{ _id: false, kind: String, value: String }], default: [] },
+    status: { type: String, default: 'PENDING' },
+    createdAt: { type: Date, required: true },
+  },
+  { ...options, collection: 'deletion_requests' },
+);
+deletionRequestSchema.index({ connectionId: 1, status: 1 });
+
 export interface IntakeModels {
   readonly Profile: Model<ProfileDoc>;
   readonly ProfileIdentifier: Model<ProfileIdentifierDoc>;
   readonly Signal: Model<SignalDoc>;
   readonly Delivery: Model<DeliveryDoc>;
+  readonly DeletionRequest: Model<DeletionRequestDoc>;
 }
 
 export function intakeModels(connection: Connection): IntakeModels {
@@ -136,5 +161,6 @@ export function intakeModels(connection: Connection): IntakeModels {
     ProfileIdentifier: model('ProfileIdentifier', profileIdentifierSchema),
     Signal: model('Signal', signalSchema),
     Delivery: model('Delivery', deliverySchema),
+    DeletionRequest: model('DeletionRequest', deletionRequestSchema),
   };
 }

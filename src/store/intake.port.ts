@@ -24,7 +24,53 @@ export interface ProfileRecord {
   readonly updatedAt: Date;
 }
 
-export type DeliveryStatus = 'QUEUED' | 'DELIVERING' | 'DELIVERED' | 'RETRYING' | 'HELD' | 'FAILED' | 'SHADOWED';
+export type DeliveryStatus = 'QUEUED' | 'DELIVERING' | 'DELIVERED' | 'RETRYING' | 'HELD' | 'FAILED' | 'SHADOWED' | 'CANCELLED';
+
+/** Deliveries that have not gone out and may still: what forgetProfile cancels. */
+export const PENDING_DELIVERY_STATUSES: readonly DeliveryStatus[] = ['QUEUED', 'RETRYING', 'HELD'];
+
+export interface DeliveryQuery {
+  readonly metricId?: string;
+  readonly statuses?: readonly DeliveryStatus[];
+  readonly environment?: Environment;
+  readonly connectionId?: string;
+  readonly failureCategory?: string;
+  readonly profileId?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+}
+
+/** Where a page starts: after this delivery, in (createdAt, id) order. */
+export interface DeliveryCursor {
+  readonly createdAt: Date;
+  readonly id: string;
+}
+
+export interface DeliveryPage {
+  readonly deliveries: DeliveryRecord[];
+  readonly hasNextPage: boolean;
+  readonly totalCount: number;
+}
+
+export interface DeliveryStatsRow {
+  readonly metricId: string;
+  readonly environment: Environment;
+  readonly byStatus: Readonly<Partial<Record<DeliveryStatus, number>>>;
+  readonly failuresByCategory: Readonly<Record<string, number>>;
+  readonly lastDeliveredAt: Date | null;
+}
+
+/** A Klaviyo profile deletion the delivery engine must send for forgetProfile. */
+export interface DeletionRequestRecord {
+  readonly id: string;
+  readonly brand: string;
+  readonly connectionId: string;
+  readonly environment: Environment;
+  /** The strong identifiers Klaviyo needs to find the profile (email, phone_number, external_id). */
+  readonly identifiers: readonly IdentifierRecord[];
+  readonly status: 'PENDING' | 'SENT' | 'FAILED';
+  readonly createdAt: Date;
+}
 
 export interface SignalRecord {
   readonly id: string;
@@ -156,4 +202,16 @@ export interface IntakeRepository {
   /** The profile owning the first (strongest) of these identifiers that has one; never writes. */
   findProfileByIdentifiers(brand: string, identifiers: readonly IdentifierRecord[]): Promise<ProfileRecord | null>;
   deliveriesOfSignals(brand: string, signalIds: readonly string[]): Promise<DeliveryRecord[]>;
+  /** A page of deliveries in (createdAt, id) order, and how many match in all. */
+  listDeliveries(brand: string, query: DeliveryQuery, first: number, after: DeliveryCursor | null): Promise<DeliveryPage>;
+  /** Deliveries created in [since, until), counted per metric and environment. */
+  deliveryStats(brand: string, since: Date, until: Date): Promise<DeliveryStatsRow[]>;
+  /**
+   * Erases a profile: its identifiers, the profile (and those merged into it),
+   * the `piiFields` of its signals and the identifiers in stored payloads;
+   * cancels its pending deliveries and records one Klaviyo deletion request
+   * per connection that exists. False when there is no such profile.
+   */
+  forgetProfile(brand: string, profileId: string, newRequestIds: () => string, now: Date): Promise<boolean>;
+  deletionRequests(brand: string): Promise<DeletionRequestRecord[]>;
 }

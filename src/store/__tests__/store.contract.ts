@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StoreClosedError, type CredentialsUpdate, type IntakeItem, type IntakeRules, type Store } from '..';
+import { buildEventPayload } from '../../delivery';
 import { planResolution } from '../../identity';
 
 /**
@@ -226,8 +227,10 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     });
     const rules = (deliveries = true): IntakeRules => ({
       planIdentity: planResolution,
-      deliveriesFor: (signal, profile) =>
-        deliveries ? [{ id: `d-${signal.id}`, connectionId: 'c-1', environment: 'PRODUCTION', status: 'QUEUED', payload: { data: { profile: profile.identifiers, key: signal.idempotencyKey } } }] : [],
+      deliveriesFor: (signal, profile, entry) =>
+        deliveries
+          ? [{ id: `d-${signal.id}`, connectionId: 'c-1', environment: 'PRODUCTION', status: 'QUEUED', payload: buildEventPayload({ metricName: entry.metricName, signal, signalIdentifiers: entry.identifiers, profile }) }]
+          : [],
     });
     const email = (value: string) => ({ kind: 'EMAIL' as const, value });
     const anon = (value: string) => ({ kind: 'ANONYMOUS_ID' as const, value });
@@ -241,7 +244,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(await store.intake.getSignal('acme', result.signal.id)).toEqual(result.signal);
       const [delivery] = await store.intake.deliveriesOfSignals('acme', [result.signal.id]);
       expect(delivery).toMatchObject({ signalId: result.signal.id, status: 'QUEUED', attempts: 0, connectionId: 'c-1', environment: 'PRODUCTION', profileId: profile.id, failure: null });
-      expect(delivery!.payload).toEqual({ data: { profile: [anon('a1'), email('a@e.com')], key: result.signal.idempotencyKey } });
+      expect(delivery!.payload).toMatchObject({ data: { attributes: { unique_id: result.signal.idempotencyKey, profile: { data: { attributes: { email: 'a@e.com', anonymous_id: 'a1' } } } } } });
     });
 
     it('returns the first signal for a repeated idempotency key, also inside one batch', async () => {
@@ -286,6 +289,44 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       const again = await store.intake.identify({ brand: 'acme', identifiers: [email('a@e.com')], attributes: { last_name: 'Lovelace', locale: null }, newProfileId: 'p-unused', now: at }, rules());
       expect(again).toMatchObject({ id: 'p-new', attributes: { first_name: 'Ada', last_name: 'Lovelace' } });
       expect(again.attributes).not.toHaveProperty('locale');
+    });
+
+    it('pages deliveries in a stable order with a total, filtered, and counts them per metric and environment', async () => {
+      const items = Array.from({ length: 5 }, (_, i) => item('acme', [anon(`page-${i}`)]));
+      await store.intake.recordSignals(items, rules());
+      const first = await store.intake.listDeliveries('acme', {}, 2, null);
+      expect(first).toMatchObject({ hasNextPage: true, totalCount: 5 });
+      const last = first.deliveries.at(-1)!;
+      const second = await store.intake.listDeliveries('acme', {}, 10, { createdAt: last.createdAt, id: last.id });
+      expect(second).toMatchObject({ hasNextPage: false, totalCount: 5 });
+      expect([...first.deliveries, ...second.deliveries].map((d) => d.signalId)).toEqual(items.map((i) => i.signal.id));
+      expect((await store.intake.listDeliveries('acme', { statuses: ['DELIVERED'] }, 10, null)).totalCount).toBe(0);
+      expect((await store.intake.listDeliveries('acme', { statuses: ['QUEUED'], environment: 'PRODUCTION', metricId: 'm-1', connectionId: 'c-1' }, 10, null)).totalCount).toBe(5);
+      expect((await store.intake.listDeliveries('globex', {}, 10, null)).totalCount).toBe(0);
+      const stats = await store.intake.deliveryStats('acme', new Date(at.getTime() - 1), new Date(at.getTime() + 3_600_000));
+      expect(stats).toEqual([{ metricId: 'm-1', environment: 'PRODUCTION', byStatus: { QUEUED: 5 }, failuresByCategory: {}, lastDeliveredAt: null }]);
+      expect(await store.intake.deliveryStats('acme', new Date(at.getTime() + 3_600_000), new Date(at.getTime() + 7_200_000))).toEqual([]);
+    });
+
+    it('forgets a profile: identifiers, PII and payload identities erased, pending deliveries cancelled, deletion requested', async () => {
+      await store.connections.ensure('acme', 'PRODUCTION', 'c-1', at);
+      await store.connections.saveCredentials('acme', 'c-1', { authMethod: 'API_KEY', credentials: { accessToken: null, refreshToken: null, apiKey: 'sealed' }, scopes: [], klaviyoAccountId: 'A', klaviyoAccountName: null, klaviyoTestAccount: false, accessTokenIssuedAt: null, accessTokenExpiresAt: null }, at);
+      await store.metrics.define('acme', { key: 'cart', contract: { name: 'Cart', description: null, propertiesSchema: { type: 'object' }, piiFields: ['/n'] }, rollout: {} }, 'm-1', at);
+      const recorded = item('acme', [email('gone@e.com'), anon('gone')]);
+      const [result] = await store.intake.recordSignals([recorded], rules());
+      const profileId = result!.ok ? result!.signal.profileId! : '';
+      expect(await store.intake.forgetProfile('acme', profileId, () => randomUUID(), at)).toBe(true);
+      expect(await store.intake.getProfile('acme', profileId)).toBeNull();
+      expect(await store.intake.findProfileByIdentifiers('acme', [email('gone@e.com')])).toBeNull();
+      const signal = (await store.intake.getSignal('acme', recorded.signal.id))!;
+      expect(signal).toMatchObject({ profileId: null, properties: {} });
+      const [delivery] = await store.intake.deliveriesOfSignals('acme', [recorded.signal.id]);
+      expect(delivery).toMatchObject({ status: 'CANCELLED', profileId: null });
+      expect(JSON.stringify(delivery!.payload)).not.toContain('gone@e.com');
+      const [request] = await store.intake.deletionRequests('acme');
+      expect(request).toMatchObject({ connectionId: 'c-1', environment: 'PRODUCTION', status: 'PENDING', identifiers: [email('gone@e.com')] });
+      expect(await store.intake.forgetProfile('acme', profileId, () => randomUUID(), at)).toBe(false);
+      expect(await store.intake.forgetProfile('globex', 'anything', () => randomUUID(), at)).toBe(false);
     });
 
     it('looks profiles up without writing, and keeps brands apart', async () => {

@@ -1,5 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { removePointers } from '../json-pointer';
 import type {
+  DeletionRequestRecord,
+  DeliveryCursor,
+  DeliveryPage,
+  DeliveryQuery,
+  DeliveryStatsRow,
   DeliveryRecord,
   IdentifierRecord,
   IdentifyItem,
@@ -12,6 +18,7 @@ import type {
   ProfileRecord,
   SignalRecord,
 } from '../intake.port';
+import { PENDING_DELIVERY_STATUSES } from '../intake.port';
 
 interface SignalRow {
   id: string;
@@ -264,4 +271,98 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
       .all(brand, ...signalIds) as DeliveryRow[];
     return rows.map(toDelivery);
   }
+
+  async listDeliveries(brand: string, query: DeliveryQuery, first: number, after: DeliveryCursor | null): Promise<DeliveryPage> {
+    const { where, params } = deliveryFilter(brand, query);
+    const totalCount = this.db.prepare(`SELECT count(*) FROM deliveries WHERE ${where}`).pluck().get(...params) as number;
+    const page = after ? ' AND (created_at > ? OR (created_at = ? AND id > ?))' : '';
+    const pageParams = after ? [after.createdAt.toISOString(), after.createdAt.toISOString(), after.id] : [];
+    const rows = this.db.prepare(`SELECT * FROM deliveries WHERE ${where}${page} ORDER BY created_at, id LIMIT ?`).all(...params, ...pageParams, first + 1) as DeliveryRow[];
+    return { deliveries: rows.slice(0, first).map(toDelivery), hasNextPage: rows.length > first, totalCount };
+  }
+
+  async deliveryStats(brand: string, since: Date, until: Date): Promise<DeliveryStatsRow[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT metric_id, environment, status, json_extract(failure, '$.category') AS category, count(*) AS n, max(delivered_at) AS last_delivered
+         FROM deliveries WHERE brand = ? AND created_at >= ? AND created_at < ?
+         GROUP BY metric_id, environment, status, category ORDER BY metric_id, environment`,
+      )
+      .all(brand, since.toISOString(), until.toISOString()) as Array<{ metric_id: string; environment: string; status: string; category: string | null; n: number; last_delivered: string | null }>;
+    const stats = new Map<string, { metricId: string; environment: DeliveryStatsRow['environment']; byStatus: Record<string, number>; failuresByCategory: Record<string, number>; lastDeliveredAt: Date | null }>();
+    for (const row of rows) {
+      const key = `${row.metric_id}|${row.environment}`;
+      const entry = stats.get(key) ?? { metricId: row.metric_id, environment: row.environment as DeliveryStatsRow['environment'], byStatus: {}, failuresByCategory: {}, lastDeliveredAt: null };
+      entry.byStatus[row.status] = (entry.byStatus[row.status] ?? 0) + row.n;
+      if (row.category && row.status === 'FAILED') entry.failuresByCategory[row.category] = (entry.failuresByCategory[row.category] ?? 0) + row.n;
+      if (row.last_delivered && (!entry.lastDeliveredAt || entry.lastDeliveredAt < new Date(row.last_delivered))) entry.lastDeliveredAt = new Date(row.last_delivered);
+      stats.set(key, entry);
+    }
+    return [...stats.values()];
+  }
+
+  async forgetProfile(brand: string, profileId: string, newRequestId: () => string, now: Date): Promise<boolean> {
+    const forget = this.db.transaction(() => {
+      const profile = this.loadProfile(brand, profileId);
+      if (!profile) return false;
+      const at = now.toISOString();
+      const ids = [profile.id, ...profile.mergedProfileIds];
+      const marks = ids.map(() => '?').join(',');
+      const strong = profile.identifiers.filter((i) => i.kind === 'EMAIL' || i.kind === 'PHONE' || i.kind === 'EXTERNAL_ID');
+      const connections = this.db.prepare("SELECT id, environment FROM connections WHERE brand = ? AND status IN ('CONNECTED', 'NEEDS_REAUTH')").all(brand) as Array<{ id: string; environment: string }>;
+      for (const connection of connections) {
+        if (strong.length === 0) break; // Klaviyo finds profiles by email, phone or external id; nothing else was ever sent as a person
+        this.db.prepare('INSERT INTO deletion_requests (id, brand, connection_id, environment, identifiers, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(newRequestId(), brand, connection.id, connection.environment, JSON.stringify(strong), at);
+      }
+      // Personal data inside signals: what each metric version's piiFields point at.
+      const signals = this.db
+        .prepare(`SELECT s.id, s.properties, v.pii_fields FROM signals s JOIN metric_versions v ON v.metric_id = s.metric_id AND v.version = s.metric_version WHERE s.brand = ? AND s.profile_id IN (${marks})`)
+        .all(brand, ...ids) as Array<{ id: string; properties: string; pii_fields: string }>;
+      const updateSignal = this.db.prepare('UPDATE signals SET properties = ?, profile_id = NULL WHERE id = ?');
+      const deliveriesOf = this.db.prepare('SELECT id, status, payload FROM deliveries WHERE signal_id = ?');
+      const updateDelivery = this.db.prepare('UPDATE deliveries SET payload = ?, status = ?, profile_id = NULL, updated_at = ? WHERE id = ?');
+      for (const signal of signals) {
+        const pii = JSON.parse(signal.pii_fields) as string[];
+        updateSignal.run(JSON.stringify(removePointers(JSON.parse(signal.properties), pii)), signal.id);
+        for (const delivery of deliveriesOf.all(signal.id) as Array<{ id: string; status: string; payload: string | null }>) {
+          const payload = delivery.payload
+            ? removePointers(JSON.parse(delivery.payload), ['/data/attributes/profile/data/attributes', ...pii.map((p) => `/data/attributes/properties${p}`)])
+            : null;
+          const status = PENDING_DELIVERY_STATUSES.includes(delivery.status as DeliveryRecord['status']) ? 'CANCELLED' : delivery.status;
+          updateDelivery.run(payload === null ? null : JSON.stringify(payload), status, at, delivery.id);
+        }
+      }
+      this.db.prepare(`DELETE FROM profile_identifiers WHERE brand = ? AND profile_id IN (${marks})`).run(brand, ...ids);
+      this.db.prepare(`DELETE FROM profiles WHERE brand = ? AND (id IN (${marks}) OR merged_into IN (${marks}))`).run(brand, ...ids, ...ids);
+      return true;
+    });
+    return forget.immediate();
+  }
+
+  async deletionRequests(brand: string): Promise<DeletionRequestRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM deletion_requests WHERE brand = ? ORDER BY created_at, id').all(brand) as Array<{ id: string; brand: string; connection_id: string; environment: string; identifiers: string; status: string; created_at: string }>;
+    return rows.map((row) => ({
+      id: row.id,
+      brand: row.brand,
+      connectionId: row.connection_id,
+      environment: row.environment as DeletionRequestRecord['environment'],
+      identifiers: JSON.parse(row.identifiers) as IdentifierRecord[],
+      status: row.status as DeletionRequestRecord['status'],
+      createdAt: new Date(row.created_at),
+    }));
+  }
+}
+
+function deliveryFilter(brand: string, query: DeliveryQuery): { where: string; params: unknown[] } {
+  const clauses = ['brand = ?'];
+  const params: unknown[] = [brand];
+  if (query.metricId !== undefined) (clauses.push('metric_id = ?'), params.push(query.metricId));
+  if (query.statuses?.length) (clauses.push(`status IN (${query.statuses.map(() => '?').join(',')})`), params.push(...query.statuses));
+  if (query.environment !== undefined) (clauses.push('environment = ?'), params.push(query.environment));
+  if (query.connectionId !== undefined) (clauses.push('connection_id = ?'), params.push(query.connectionId));
+  if (query.failureCategory !== undefined) (clauses.push("json_extract(failure, '$.category') = ?"), params.push(query.failureCategory));
+  if (query.profileId !== undefined) (clauses.push('profile_id = ?'), params.push(query.profileId));
+  if (query.since !== undefined) (clauses.push('created_at >= ?'), params.push(query.since.toISOString()));
+  if (query.until !== undefined) (clauses.push('created_at < ?'), params.push(query.until.toISOString()));
+  return { where: clauses.join(' AND '), params };
 }

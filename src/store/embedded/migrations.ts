@@ -162,6 +162,24 @@ export const EMBEDDED_MIGRATIONS: readonly EmbeddedMigration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'deletion_requests',
+    up(db) {
+      db.exec(`
+        CREATE TABLE deletion_requests (
+          id            TEXT PRIMARY KEY,
+          brand         TEXT NOT NULL,
+          connection_id TEXT NOT NULL,
+          environment   TEXT NOT NULL,
+          identifiers   TEXT NOT NULL,
+          status        TEXT NOT NULL DEFAULT 'PENDING',
+          created_at    TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX deletion_requests_pending ON deletion_requests (connection_id, status);
+      `);
+    },
+  },
 ];
 
 /**

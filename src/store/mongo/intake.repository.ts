@@ -1,6 +1,13 @@
 import type { ClientSession, Connection } from 'mongoose';
-import type { DeliveryDoc, Models, ProfileDoc, SignalDoc } from '../../models';
+import type { DeletionRequestDoc, DeliveryDoc, MetricDefinitionDoc, Models, ProfileDoc, SignalDoc } from '../../models';
+import { removePointers } from '../json-pointer';
+import { PENDING_DELIVERY_STATUSES } from '../intake.port';
 import type {
+  DeletionRequestRecord,
+  DeliveryCursor,
+  DeliveryPage,
+  DeliveryQuery,
+  DeliveryStatsRow,
   DeliveryRecord,
   IdentifierRecord,
   IdentifyItem,
@@ -212,4 +219,82 @@ export class MongoIntakeRepository implements IntakeRepository {
     const docs = await this.models.Delivery.find({ brand, signalId: { $in: [...signalIds] } }).sort({ createdAt: 1, _id: 1 }).lean<DeliveryDoc[]>();
     return docs.map(toDeliveryRecord);
   }
+
+  async listDeliveries(brand: string, query: DeliveryQuery, first: number, after: DeliveryCursor | null): Promise<DeliveryPage> {
+    const filter = deliveryFilter(brand, query);
+    const page = after ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }] } : {};
+    const [totalCount, docs] = await Promise.all([
+      this.models.Delivery.countDocuments(filter),
+      this.models.Delivery.find({ $and: [filter, page] }).sort({ createdAt: 1, _id: 1 }).limit(first + 1).lean<DeliveryDoc[]>(),
+    ]);
+    return { deliveries: docs.slice(0, first).map(toDeliveryRecord), hasNextPage: docs.length > first, totalCount };
+  }
+
+  async deliveryStats(brand: string, since: Date, until: Date): Promise<DeliveryStatsRow[]> {
+    const rows = await this.models.Delivery.aggregate<{ _id: { metricId: string; environment: string; status: string; category: string | null }; n: number; lastDelivered: Date | null }>([
+      { $match: { brand, createdAt: { $gte: since, $lt: until } } },
+      { $group: { _id: { metricId: '$metricId', environment: '$environment', status: '$status', category: '$failure.category' }, n: { $sum: 1 }, lastDelivered: { $max: '$deliveredAt' } } },
+    ]);
+    const stats = new Map<string, { metricId: string; environment: DeliveryStatsRow['environment']; byStatus: Record<string, number>; failuresByCategory: Record<string, number>; lastDeliveredAt: Date | null }>();
+    for (const row of rows) {
+      const key = `${row._id.metricId}|${row._id.environment}`;
+      const entry = stats.get(key) ?? { metricId: row._id.metricId, environment: row._id.environment as DeliveryStatsRow['environment'], byStatus: {}, failuresByCategory: {}, lastDeliveredAt: null };
+      entry.byStatus[row._id.status] = (entry.byStatus[row._id.status] ?? 0) + row.n;
+      if (row._id.category && row._id.status === 'FAILED') entry.failuresByCategory[row._id.category] = (entry.failuresByCategory[row._id.category] ?? 0) + row.n;
+      if (row.lastDelivered && (!entry.lastDeliveredAt || entry.lastDeliveredAt < row.lastDelivered)) entry.lastDeliveredAt = row.lastDelivered;
+      stats.set(key, entry);
+    }
+    return [...stats.values()].sort((a, b) => a.metricId.localeCompare(b.metricId) || a.environment.localeCompare(b.environment));
+  }
+
+  async forgetProfile(brand: string, profileId: string, newRequestId: () => string, now: Date): Promise<boolean> {
+    const profile = await this.getProfile(brand, profileId);
+    if (!profile) return false;
+    const ids = [profile.id, ...profile.mergedProfileIds];
+    await this.connection.transaction(async (session) => {
+      const strong = profile.identifiers.filter((i) => i.kind === 'EMAIL' || i.kind === 'PHONE' || i.kind === 'EXTERNAL_ID');
+      const connections = await this.models.Connection.find({ brand, status: { $in: ['CONNECTED', 'NEEDS_REAUTH'] } }).session(session).lean();
+      if (strong.length > 0 && connections.length > 0) {
+        await this.models.DeletionRequest.insertMany(
+          connections.map((c) => ({ _id: newRequestId(), brand, connectionId: c._id, environment: c.environment, identifiers: strong, status: 'PENDING', createdAt: now })),
+          { session },
+        );
+      }
+      const signals = await this.models.Signal.find({ brand, profileId: { $in: ids } }).session(session).lean<SignalDoc[]>();
+      const metrics = await this.models.MetricDefinition.find({ brand, _id: { $in: [...new Set(signals.map((s) => s.metricId))] } }).session(session).lean<MetricDefinitionDoc[]>();
+      const piiOf = (signal: SignalDoc) => metrics.find((m) => m._id === signal.metricId)?.versions.find((v) => v.version === signal.metricVersion)?.piiFields ?? [];
+      for (const signal of signals) {
+        const pii = piiOf(signal);
+        await this.models.Signal.updateOne({ _id: signal._id }, { $set: { properties: removePointers(signal.properties, pii), profileId: null } }, { session });
+        const deliveries = await this.models.Delivery.find({ brand, signalId: signal._id }).session(session).lean<DeliveryDoc[]>();
+        for (const delivery of deliveries) {
+          const payload = delivery.payload ? removePointers(delivery.payload, ['/data/attributes/profile/data/attributes', ...pii.map((p) => `/data/attributes/properties${p}`)]) : null;
+          const status = PENDING_DELIVERY_STATUSES.includes(delivery.status as DeliveryRecord['status']) ? 'CANCELLED' : delivery.status;
+          await this.models.Delivery.updateOne({ _id: delivery._id }, { $set: { payload, status, profileId: null, updatedAt: now } }, { session });
+        }
+      }
+      await this.models.ProfileIdentifier.deleteMany({ brand, profileId: { $in: ids } }, { session });
+      await this.models.Profile.deleteMany({ brand, $or: [{ _id: { $in: ids } }, { mergedInto: { $in: ids } }] }, { session });
+    });
+    return true;
+  }
+
+  async deletionRequests(brand: string): Promise<DeletionRequestRecord[]> {
+    const docs = await this.models.DeletionRequest.find({ brand }).sort({ createdAt: 1, _id: 1 }).lean<DeletionRequestDoc[]>();
+    return docs.map((d) => ({ id: d._id, brand: d.brand, connectionId: d.connectionId, environment: d.environment, identifiers: d.identifiers as IdentifierRecord[], status: d.status, createdAt: d.createdAt }));
+  }
+}
+
+function deliveryFilter(brand: string, query: DeliveryQuery): Record<string, unknown> {
+  const filter: Record<string, unknown> = { brand };
+  if (query.metricId !== undefined) filter.metricId = query.metricId;
+  if (query.statuses?.length) filter.status = { $in: [...query.statuses] };
+  if (query.environment !== undefined) filter.environment = query.environment;
+  if (query.connectionId !== undefined) filter.connectionId = query.connectionId;
+  if (query.failureCategory !== undefined) filter['failure.category'] = query.failureCategory;
+  if (query.profileId !== undefined) filter.profileId = query.profileId;
+  if (query.since !== undefined || query.until !== undefined) {
+    filter.createdAt = { ...(query.since ? { $gte: query.since } : {}), ...(query.until ? { $lt: query.until } : {}) };
+  }
+  return filter;
 }

@@ -44,7 +44,7 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
     version: 4,
     name: 'intake',
     async up(models) {
-      for (const model of [models.Profile, models.ProfileIdentifier, models.Signal, models.Delivery] as const) {
+      for (const model of [models.Profile, models.ProfileIdentifier, models.Signal, models.Delivery, models.DeletionRequest] as const) {
         await (model as typeof models.Profile).createCollection();
         await (model as typeof models.Profile).createIndexes();
       }
