@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { ConnectionService, TokenVault } from './connections';
 import { KlaviyoOAuth } from './datasources/klaviyo';
+import { DeliveryReports } from './delivery';
 import { MetricDefinitionService, SignalIntake } from './signals';
 import type { Store } from './store';
 
@@ -10,6 +11,7 @@ export interface Services {
   readonly connections: ConnectionService;
   readonly metrics: MetricDefinitionService;
   readonly intake: SignalIntake;
+  readonly deliveries: DeliveryReports;
 }
 
 export function createServices({ config, store, logger }: { config: Config; store: Store; logger: Logger }): Services {
@@ -24,5 +26,6 @@ export function createServices({ config, store, logger }: { config: Config; stor
     connections: new ConnectionService({ store, vault, oauth, klaviyo, logger }),
     metrics,
     intake: new SignalIntake({ store, metrics, defaultPhoneRegion: config.defaultPhoneRegion, logger }),
+    deliveries: new DeliveryReports(store),
   };
 }

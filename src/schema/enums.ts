@@ -54,6 +54,7 @@ export const DeliveryStatus = {
   HELD: 'HELD',
   FAILED: 'FAILED',
   SHADOWED: 'SHADOWED',
+  CANCELLED: 'CANCELLED',
 } as const;
 registerEnumType(DeliveryStatus, {
   name: 'DeliveryStatus',
@@ -65,6 +66,7 @@ registerEnumType(DeliveryStatus, {
     HELD: { description: "the connection's auth is broken; resumes by itself after reconnection" },
     FAILED: { description: 'final: Klaviyo rejected the payload, or the retry window ran out' },
     SHADOWED: { description: 'rollout SHADOW: built and validated, deliberately not sent' },
+    CANCELLED: { description: 'final: its profile was forgotten (forgetProfile) before it was sent' },
   },
 });
 

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import { KlaviyoSchemaValidator } from '../datasources/klaviyo';
 import { buildEventPayload } from '../delivery';
 import { normalizeIdentity, planResolution, type IdentityInput } from '../identity';
-import { BadUserInputError } from '../schema/errors';
+import { sortableId } from '../ids';
+import { BadUserInputError, ErrorCode, GatewayError } from '../schema/errors';
 import type { DeliveryDraft, DeliveryTarget, IntakeItem, IntakeRules, MetricDefinitionRecord, ProfileRecord, SignalRecord, Store } from '../store';
 import { IntakeBatcher } from './intake-batcher';
 import type { MetricDefinitionService } from './metric-definitions';
@@ -105,6 +106,14 @@ export class SignalIntake {
     return this.deps.store.intake.identify({ brand, identifiers, attributes, newProfileId: randomUUID(), now: this.now() }, { planIdentity: planResolution });
   }
 
+  /** Erases the profile and its personal data; NOT_FOUND for an unknown (or another brand's) id. */
+  async forgetProfile(brand: string, profileId: string): Promise<boolean> {
+    const forgotten = await this.deps.store.intake.forgetProfile(brand, profileId, () => randomUUID(), this.now());
+    if (!forgotten) throw new GatewayError(ErrorCode.NOT_FOUND, `No profile ${profileId}`);
+    this.deps.logger.info({ brand, profileId }, 'profile forgotten');
+    return true;
+  }
+
   /** The profile these identifiers name, without creating or merging anything. */
   async lookupProfile(brand: string, identity: IdentityInput): Promise<ProfileRecord | null> {
     const identifiers = normalizeIdentity(identity, this.deps.defaultPhoneRegion);
@@ -143,7 +152,7 @@ export class SignalIntake {
       });
       items.push({
         signal: {
-          id: randomUUID(),
+          id: sortableId(),
           brand,
           metricId: check.metric.id,
           metricKey: check.metric.key,
@@ -191,7 +200,7 @@ export class SignalIntake {
         const [violation] = this.validator.validate('create_event', payload);
         if (violation) throw new PayloadRefused(violation.pointer, violation.message);
       }
-      drafts.push({ id: randomUUID(), connectionId: target.connectionId, environment: target.environment, status, payload });
+      drafts.push({ id: sortableId(), connectionId: target.connectionId, environment: target.environment, status, payload });
     }
     return drafts;
   }
