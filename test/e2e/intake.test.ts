@@ -102,6 +102,12 @@ describe('signal intake', () => {
     expect(new Set(payloads.map((p) => p.signal.id)).size).toBe(1);
   });
 
+  it('never creates two profiles for the same new identifiers sent concurrently', async () => {
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => record(signal({ identity: { email: 'first-time@example.com', anonymousId: `tab-${i % 3}` }, idempotencyKey: `first-${i}` }))));
+    const profiles = new Set(responses.map((r) => r.data!.recordSignal.signal.profile!.id));
+    expect(profiles.size).toBe(1);
+  });
+
   it('records 493 of 500 inputs and reports the 7 bad ones by index', async () => {
     const bad = new Set([3, 50, 99, 250, 251, 400, 499]);
     const inputs = Array.from({ length: 500 }, (_, i) => (bad.has(i) ? signal({ identity: { email: `broken-${i}` } }) : signal({ identity: { anonymousId: `anon-${i}` }, idempotencyKey: `k-${i}` })));
