@@ -1,7 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let counter = 0;
+// Entropy drawn in bulk: one system call for 4,096 ids instead of one each.
+const POOL_IDS = 4096;
+const pool = Buffer.alloc(16 * POOL_IDS);
+let poolOffset = pool.length;
 
 /**
  * A UUID-shaped id that sorts by creation time (the layout of UUIDv7: 48 bits
@@ -16,7 +20,11 @@ export function sortableId(now = Date.now()): string {
     lastMs = now;
     counter = 0;
   }
-  const bytes = randomBytes(16);
+  if (poolOffset >= pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(poolOffset, (poolOffset += 16)));
   bytes.writeUIntBE(now, 0, 6);
   // A 26-bit counter around the version and variant bits: 12 + 6 + 8 bits, most significant first.
   bytes.writeUInt16BE(0x7000 | ((counter >>> 14) & 0x0fff), 6);

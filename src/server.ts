@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { HeaderMap } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
@@ -10,7 +9,7 @@ import { createContextFactory, type RequestRecord } from './context';
 import { createApollo } from './graphql/apollo';
 import { REQUEST_LIMITS } from './graphql/limits';
 import { attachGraphqlWs } from './graphql/websocket';
-import { BodyTooLargeError, isJsonContentType, readBody } from './http/body';
+import { serveApolloRequest } from './http/apollo-integration';
 import { handleOAuthCallback } from './http/oauth-callback';
 import { sendGraphQLError, sendJson } from './http/respond';
 import { buildGatewaySchema } from './schema/build-schema';
@@ -68,45 +67,13 @@ export async function startServer({
   let phase: ServerPhase = { phase: 'serving' };
   const draining = () => phase.phase !== 'serving';
 
-  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, search: string, record: RequestRecord): Promise<void> {
-    let body: unknown;
-    if (req.method === 'POST') {
-      let raw: Buffer;
-      try {
-        raw = await readBody(req, REQUEST_LIMITS.maxHttpBodyBytes);
-      } catch (error) {
-        if (!(error instanceof BodyTooLargeError)) throw error;
-        res.setHeader('connection', 'close'); // stop reading the rest of an oversized upload
-        return sendGraphQLError(res, 413, 'BAD_REQUEST', `${error.message}; split the batch into smaller requests`);
-      }
-      if (isJsonContentType(req.headers['content-type'])) {
-        try {
-          body = raw.length === 0 ? undefined : JSON.parse(raw.toString('utf8'));
-        } catch {
-          return sendGraphQLError(res, 400, 'BAD_REQUEST', 'The request body is not valid JSON');
-        }
-      } else {
-        body = raw.toString('utf8');
-      }
-    }
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search, body },
+  const handleGraphQL = (req: IncomingMessage, res: ServerResponse, search: string, record: RequestRecord) =>
+    serveApolloRequest(apollo, req, res, {
+      search,
+      maxBodyBytes: REQUEST_LIMITS.maxHttpBodyBytes,
       context: async () => createContext({ transport: 'http', authorization: req.headers.authorization, record }),
+      closeConnection: draining,
     });
-    for (const [name, value] of response.headers) res.setHeader(name, value);
-    if (draining()) res.setHeader('connection', 'close');
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
-    }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
-  }
 
   async function handleReadiness(res: ServerResponse): Promise<void> {
     if (draining()) return sendJson(res, 503, { status: 'draining' });

@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm, type JwtPayload } from 'jsonwebtoken';
 import { z } from 'zod';
 import type { JwtConfig } from '../config';
@@ -16,9 +17,18 @@ const claimsSchema = z.object({
 
 const NOT_A_BEARER = 'The Authorization header must be "Bearer <token>"';
 
+/** Verified tokens remembered, so a storefront's many requests with one token verify it once. */
+const CACHE_SIZE = 10_000;
+
 /** Verifies caller JWTs with pinned algorithms, issuer and audience. */
 export class CallerTokenVerifier {
-  constructor(private readonly config: JwtConfig) {}
+  /** The key parsed once: jsonwebtoken would otherwise parse a string key on every verify. */
+  private readonly key: KeyObject;
+  private readonly verified = new Map<string, Viewer>();
+
+  constructor(private readonly config: JwtConfig) {
+    this.key = config.algorithms.every((alg) => alg.startsWith('HS')) ? createSecretKey(Buffer.from(config.verifyKey, 'utf8')) : createPublicKey(config.verifyKey);
+  }
 
   /** Checks an `Authorization` header value; never throws. */
   authenticate(authorization: string | undefined): Authentication {
@@ -29,9 +39,23 @@ export class CallerTokenVerifier {
   }
 
   verify(token: string): Authentication {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.expiresAt.getTime() > Date.now()) return { ok: true, viewer: cached };
+      this.verified.delete(token);
+    }
+    const result = this.verifyUncached(token);
+    if (result.ok) {
+      if (this.verified.size >= CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, result.viewer);
+    }
+    return result;
+  }
+
+  private verifyUncached(token: string): Authentication {
     let payload: JwtPayload | string;
     try {
-      payload = jwt.verify(token, this.config.verifyKey, {
+      payload = jwt.verify(token, this.key, {
         algorithms: [...this.config.algorithms] as Algorithm[],
         issuer: this.config.issuer,
         audience: this.config.audience,

@@ -126,7 +126,7 @@ export class SignalIntake {
     const metricLookups = new Map<string, Promise<MetricDefinitionRecord | null>>();
     const metricOf = (key: string) => {
       let lookup = metricLookups.get(key);
-      if (!lookup) metricLookups.set(key, (lookup = this.deps.metrics.get(brand, key)));
+      if (!lookup) metricLookups.set(key, (lookup = this.deps.metrics.current(brand, key)));
       return lookup;
     };
     const [connections, checked] = await Promise.all([
@@ -166,7 +166,7 @@ export class SignalIntake {
           idempotencyKey: check.idempotencyKey ?? `gw_${randomUUID()}`,
         },
         identifiers: check.identifiers,
-        newProfileId: randomUUID(),
+        newProfileId: sortableId(),
         metricName: check.metric.name,
         deliveryTargets: targets,
       });

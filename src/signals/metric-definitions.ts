@@ -24,6 +24,11 @@ const KEY = /^[a-z][a-z0-9_]{0,63}$/;
 /** Klaviyo refuses metric names of 128 characters or more. */
 const MAX_NAME_LENGTH = 127;
 const CONTRACT_CACHE_SIZE = 1000;
+/**
+ * How long a definition read by intake may be reused. Changes made through
+ * this process apply at once; another instance's change within this long.
+ */
+const DEFINITION_TTL_MS = 5000;
 
 /**
  * Metric definitions are data contracts: `defineMetric` checks a schema and
@@ -32,6 +37,7 @@ const CONTRACT_CACHE_SIZE = 1000;
  */
 export class MetricDefinitionService {
   private readonly contracts = new Map<string, PropertiesContract>();
+  private readonly definitions = new Map<string, { at: number; value: Promise<MetricDefinitionRecord | null> }>();
 
   constructor(
     private readonly metrics: MetricRepository,
@@ -44,6 +50,22 @@ export class MetricDefinitionService {
 
   get(brand: string, key: string): Promise<MetricDefinitionRecord | null> {
     return this.metrics.get(brand, key);
+  }
+
+  /** The definition intake checks signals against: read through a short cache, the hot path's one metric read. */
+  current(brand: string, key: string): Promise<MetricDefinitionRecord | null> {
+    const cacheKey = `${brand}\u0000${key}`;
+    const cached = this.definitions.get(cacheKey);
+    if (cached && Date.now() - cached.at < DEFINITION_TTL_MS) return cached.value;
+    const value = this.metrics.get(brand, key);
+    if (this.definitions.size >= CONTRACT_CACHE_SIZE) this.definitions.delete(this.definitions.keys().next().value!);
+    this.definitions.set(cacheKey, { at: Date.now(), value });
+    value.catch(() => this.definitions.delete(cacheKey));
+    return value;
+  }
+
+  private forget(brand: string, key: string): void {
+    this.definitions.delete(`${brand}\u0000${key}`);
   }
 
   async define(brand: string, input: MetricDefinitionInput, field = 'input'): Promise<MetricDefinitionRecord> {
@@ -59,17 +81,20 @@ export class MetricDefinitionService {
     const [piiProblem] = checkPiiPointers(input.propertiesSchema, piiFields);
     if (piiProblem) throw new BadUserInputError(`${field}.piiFields.${piiProblem.at.slice(1)}`, piiProblem.message);
     const rollout = this.rolloutOf(input.rollout ?? [], `${field}.rollout`);
-    return this.metrics.define(
+    const defined = await this.metrics.define(
       brand,
       { key: input.key, contract: { name, description: input.description?.trim() || null, propertiesSchema: input.propertiesSchema, piiFields }, rollout },
       randomUUID(),
       this.now(),
     );
+    this.forget(brand, input.key);
+    return defined;
   }
 
   async setRollout(brand: string, key: string, input: RolloutInput): Promise<MetricDefinitionRecord> {
     const rollout = this.rolloutOf([input], 'rollout');
     const updated = await this.metrics.setRollout(brand, key, input.environment, rollout[input.environment]!, this.now());
+    this.forget(brand, key);
     if (!updated) throw new GatewayError(ErrorCode.NOT_FOUND, `No metric definition "${key}"`);
     return updated;
   }
@@ -79,6 +104,7 @@ export class MetricDefinitionService {
     const installed: MetricDefinitionRecord[] = [];
     for (const standard of STANDARD_METRICS) {
       installed.push(await this.metrics.define(brand, { key: standard.key, contract: standard.contract, rollout: {} }, randomUUID(), this.now()));
+      this.forget(brand, standard.key);
     }
     return installed;
   }

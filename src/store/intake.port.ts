@@ -155,7 +155,10 @@ export type IdentityPlan =
  */
 export interface IntakeRules {
   planIdentity(incoming: readonly IdentifierRecord[], owners: readonly ProfileOwner[]): IdentityPlan;
-  /** Throwing an `Error` here rejects just this item (e.g. a payload Klaviyo would refuse). */
+  /**
+   * Called only for items with delivery targets. Throwing an `Error` here
+   * rejects just this item (e.g. a payload Klaviyo would refuse).
+   */
   deliveriesFor(signal: SignalRecord, profile: ProfileRecord, item: IntakeItem): DeliveryDraft[];
 }
 

@@ -223,7 +223,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       identifiers,
       newProfileId: `p-${n}-${randomUUID()}`,
       metricName: 'Cart Abandonment',
-      deliveryTargets: [],
+      deliveryTargets: [{ connectionId: 'c-1', environment: 'PRODUCTION', mode: 'ON', percentage: 100 }],
     });
     const rules = (deliveries = true): IntakeRules => ({
       planIdentity: planResolution,

@@ -71,10 +71,13 @@ function toRecord(row: ConnectionRow): ConnectionRecord {
 export class EmbeddedConnectionRepository implements ConnectionRepository {
   private readonly byId: Statement;
   private readonly byEnvironment: Statement;
+  private readonly byBrand: Statement;
 
   constructor(private readonly db: Database) {
     this.byId = db.prepare('SELECT * FROM connections WHERE brand = ? AND id = ?');
     this.byEnvironment = db.prepare('SELECT * FROM connections WHERE brand = ? AND environment = ?');
+    // Intake lists a brand's connections for every batch: prepared once.
+    this.byBrand = db.prepare('SELECT * FROM connections WHERE brand = ? ORDER BY environment, created_at');
   }
 
   async get(brand: string, id: string): Promise<ConnectionRecord | null> {
@@ -88,7 +91,7 @@ export class EmbeddedConnectionRepository implements ConnectionRepository {
   }
 
   async list(brand: string): Promise<ConnectionRecord[]> {
-    return (this.db.prepare('SELECT * FROM connections WHERE brand = ? ORDER BY environment, created_at').all(brand) as ConnectionRow[]).map(toRecord);
+    return (this.byBrand.all(brand) as ConnectionRow[]).map(toRecord);
   }
 
   async ensure(brand: string, environment: Environment, newId: string, now: Date): Promise<ConnectionRecord> {

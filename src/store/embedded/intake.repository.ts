@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { removePointers } from '../json-pointer';
 import type {
   DeletionRequestRecord,
@@ -108,8 +108,13 @@ export const toDelivery = (row: DeliveryRow): DeliveryRecord => ({
  */
 export class EmbeddedIntakeRepository implements IntakeRepository {
   private readonly statements: Record<string, Statement>;
+  // Made once: each `transaction()` call prepares its BEGIN/COMMIT/SAVEPOINT statements.
+  private readonly recordOne: (item: IntakeItem, rules: IntakeRules) => IntakeResult;
+  private readonly recordBatch: Transaction<(batch: readonly IntakeItem[], rules: IntakeRules) => IntakeResult[]>;
 
   constructor(private readonly db: Database) {
+    this.recordOne = db.transaction((item: IntakeItem, rules: IntakeRules) => this.recordOneItem(item, rules));
+    this.recordBatch = db.transaction((batch: readonly IntakeItem[], rules: IntakeRules) => this.recordBatchItems(batch, rules));
     this.statements = {
       signalByKey: db.prepare('SELECT * FROM signals WHERE brand = ? AND idempotency_key = ?'),
       ownerOf: db.prepare('SELECT profile_id FROM profile_identifiers WHERE brand = ? AND kind = ? AND value = ?'),
@@ -132,35 +137,39 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
   }
 
   async recordSignals(items: readonly IntakeItem[], rules: IntakeRules): Promise<IntakeResult[]> {
-    const recordOne = this.db.transaction((item: IntakeItem): IntakeResult => {
-      const existing = this.statements.signalByKey!.get(item.signal.brand, item.signal.idempotencyKey) as SignalRow | undefined;
-      if (existing) return { ok: true, signal: toSignal(existing), duplicate: true };
-      const now = item.signal.receivedAt.toISOString();
-      const profileId = this.resolve(item.signal.brand, item.identifiers, item.newProfileId, now, rules);
-      const signal: SignalRecord = { ...item.signal, profileId };
-      this.statements.insertSignal!.run({
-        ...signal,
-        occurredAt: signal.occurredAt.toISOString(),
-        receivedAt: now,
-        properties: JSON.stringify(signal.properties),
-      });
+    return this.recordBatch.immediate(items, rules);
+  }
+
+  /** One item; run as a savepoint inside the batch, so a failing item rolls back alone. */
+  private recordOneItem(item: IntakeItem, rules: IntakeRules): IntakeResult {
+    const existing = this.statements.signalByKey!.get(item.signal.brand, item.signal.idempotencyKey) as SignalRow | undefined;
+    if (existing) return { ok: true, signal: toSignal(existing), duplicate: true };
+    const now = item.signal.receivedAt.toISOString();
+    const profileId = this.resolve(item.signal.brand, item.identifiers, item.newProfileId, now, rules);
+    const signal: SignalRecord = { ...item.signal, profileId };
+    this.statements.insertSignal!.run({
+      ...signal,
+      occurredAt: signal.occurredAt.toISOString(),
+      receivedAt: now,
+      properties: JSON.stringify(signal.properties),
+    });
+    if (item.deliveryTargets.length > 0) {
       const profile = this.loadProfile(item.signal.brand, profileId)!;
       for (const delivery of rules.deliveriesFor(signal, profile, item)) {
         this.statements.insertDelivery!.run({ ...delivery, brand: signal.brand, signalId: signal.id, metricId: signal.metricId, profileId, payload: JSON.stringify(delivery.payload), now });
       }
-      return { ok: true, signal, duplicate: false };
+    }
+    return { ok: true, signal, duplicate: false };
+  }
+
+  private recordBatchItems(batch: readonly IntakeItem[], rules: IntakeRules): IntakeResult[] {
+    return batch.map((item): IntakeResult => {
+      try {
+        return this.recordOne(item, rules);
+      } catch (error) {
+        return { ok: false, error: error as Error };
+      }
     });
-    const recordBatch = this.db.transaction((batch: readonly IntakeItem[]) =>
-      batch.map((item): IntakeResult => {
-        try {
-          // A nested transaction is a savepoint: a failing item rolls back alone.
-          return recordOne(item);
-        } catch (error) {
-          return { ok: false, error: error as Error };
-        }
-      }),
-    );
-    return recordBatch.immediate(items);
   }
 
   async identify(item: IdentifyItem, rules: Pick<IntakeRules, 'planIdentity'>): Promise<ProfileRecord> {
@@ -202,7 +211,8 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
       this.statements.insertProfile!.run(target, brand, now, now);
     }
     for (const { kind, value } of plan.link) this.statements.linkIdentifier!.run(brand, kind, value, target);
-    this.statements.touchProfile!.run(now, target);
+    // A known visitor changes nothing in the graph: no write for it.
+    if (plan.kind === 'use' && (plan.link.length > 0 || plan.merge.length > 0)) this.statements.touchProfile!.run(now, target);
     return target;
   }
 

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { Environment } from '../connections.port';
 import {
   DEFAULT_ROLLOUT,
@@ -49,15 +49,21 @@ const toRecord = (row: DefinitionRow): MetricDefinitionRecord => ({
 
 /** Metric definitions in SQLite: the current row and every version's contract beside it. */
 export class EmbeddedMetricRepository implements MetricRepository {
-  constructor(private readonly db: Database) {}
+  private readonly byKey: Statement;
+  private readonly byId: Statement;
+
+  constructor(private readonly db: Database) {
+    this.byKey = db.prepare(`${CURRENT} WHERE d.brand = ? AND d.key = ?`);
+    this.byId = db.prepare(`${CURRENT} WHERE d.brand = ? AND d.id = ?`);
+  }
 
   async get(brand: string, key: string): Promise<MetricDefinitionRecord | null> {
-    const row = this.db.prepare(`${CURRENT} WHERE d.brand = ? AND d.key = ?`).get(brand, key) as DefinitionRow | undefined;
+    const row = this.byKey.get(brand, key) as DefinitionRow | undefined;
     return row ? toRecord(row) : null;
   }
 
   async getById(brand: string, id: string): Promise<MetricDefinitionRecord | null> {
-    const row = this.db.prepare(`${CURRENT} WHERE d.brand = ? AND d.id = ?`).get(brand, id) as DefinitionRow | undefined;
+    const row = this.byId.get(brand, id) as DefinitionRow | undefined;
     return row ? toRecord(row) : null;
   }
 

@@ -99,9 +99,9 @@ export class MongoIntakeRepository implements IntakeRepository {
       createdAt: target?.createdAt ?? now,
       updatedAt: now,
     };
-    let deliveries;
+    let deliveries: ReturnType<IntakeRules['deliveriesFor']> = [];
     try {
-      deliveries = rules.deliveriesFor(signal, profile, item);
+      if (item.deliveryTargets.length > 0) deliveries = rules.deliveriesFor(signal, profile, item);
     } catch (error) {
       return { ok: false, error: error as Error };
     }

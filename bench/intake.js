@@ -1,0 +1,130 @@
+'use strict';
+/**
+ * npm run bench:intake: in ONE run on this machine, autocannon against
+ *   (a) a bare Apollo Server 5 answering { __typename } (same HTTP integration),
+ *   (b) the gateway's recordSignal with a valid token and a realistic Cart Abandonment payload,
+ *   (c) the gateway's recordSignals with 500 signals per call,
+ * on the embedded store, and prints rps, p50/p99 latency, signals/s and (b)/(a).
+ * Goals: (b)/(a) >= 0.6; (c) >= 50,000 durable signals/s. A script, not a test.
+ */
+const { spawn } = require('node:child_process');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { createServer } = require('node:net');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const autocannon = require('autocannon');
+const { loadConfig } = require('../dist/config');
+const { mintCallerToken, ALL_SCOPES } = require('../dist/auth');
+
+const ROOT = join(__dirname, '..');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+async function waitFor(url, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function start(command, env) {
+  const child = spawn('node', command, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { stop: () => new Promise((resolve) => { child.on('exit', resolve); child.kill('SIGTERM'); }) };
+}
+
+function run(options) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ duration: DURATION, connections: CONNECTIONS, pipelining: 1, ...options }, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+const cartItem = (i) => ({ ProductID: `p_${1000 + (i % 50)}`, VariantID: `v_${i % 7}`, SKU: `SKU-${i % 50}`, ProductName: 'Trail Runner 2', Quantity: 1 + (i % 3), Price: 119.5, RowTotal: 119.5, URL: 'https://shop.example.com/p/trail-runner-2', ImageURL: 'https://cdn.example.com/tr2.jpg', Categories: ['Shoes', 'Running'] });
+const cart = (i) => ({ CartID: `c_${i}`, CheckoutURL: `https://shop.example.com/checkout/c_${i}`, Currency: 'USD', CartTotal: 239, ItemCount: 2, ItemNames: ['Trail Runner 2', 'Merino Socks'], Categories: ['Shoes', 'Running'], Items: [cartItem(i), cartItem(i + 1)] });
+const RECORD = 'mutation Record($input: SignalInput!) { recordSignal(input: $input) { duplicate signal { id } } }';
+const RECORD_MANY = 'mutation RecordMany($inputs: [SignalInput!]!) { recordSignals(inputs: $inputs) { accepted errors { index message } } }';
+
+function summary(name, result, signalsPerRequest = 1) {
+  const ok = result['2xx'];
+  const rps = ok / result.duration;
+  return {
+    name,
+    rps: Math.round(rps),
+    p50ms: result.latency.p50,
+    p99ms: result.latency.p99,
+    signalsPerSecond: signalsPerRequest ? Math.round(rps * signalsPerRequest) : null,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function main() {
+  const rows = [];
+  // (a) bare Apollo
+  const barePort = await freePort();
+  const bare = start(['bench/bare-apollo.js'], { PORT: String(barePort) });
+  await waitFor(`http://127.0.0.1:${barePort}/graphql?query=%7B__typename%7D`).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 500));
+  await run({ url: `http://127.0.0.1:${barePort}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}', duration: 2 }); // warm-up
+  rows.push(summary('(a) bare Apollo { __typename }', await run({ url: `http://127.0.0.1:${barePort}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }), 0));
+  await bare.stop();
+
+  // (b), (c) the gateway, production mode, embedded store in a fresh DATA_DIR
+  const dataDir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
+  const port = await freePort();
+  const env = {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    JWT_SECRET: 'bench-secret-that-is-long-enough-for-hs256-0123',
+    TOKEN_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 3).toString('base64')}`,
+  };
+  // BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the gateway during the run.
+  const gateway = start([...(process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/main.js'], env);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  await waitFor(`http://127.0.0.1:${port}/readyz`);
+  const { config } = loadConfig(env);
+  const token = mintCallerToken(config.jwt, { brand: 'bench', scopes: ALL_SCOPES, ttl: '1h' });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const installed = await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: 'mutation { installStandardMetrics { key } }' }) })).json();
+  if (installed.errors) throw new Error(JSON.stringify(installed.errors));
+
+  let n = 0;
+  const one = () => JSON.stringify({ query: RECORD, variables: { input: { metric: 'cart_abandonment', identity: { anonymousId: `anon-${n % 5000}` }, properties: cart(n), value: 239, valueCurrency: 'USD', idempotencyKey: `bench-${process.pid}-${n++}` } } });
+  const probe = await (await fetch(url, { method: 'POST', headers, body: one() })).json();
+  if (!probe.data?.recordSignal) throw new Error(`recordSignal failed: ${JSON.stringify(probe)}`);
+  const recordRequest = { method: 'POST', path: '/graphql', headers, setupRequest: (req) => ({ ...req, body: one() }) };
+  await run({ url, requests: [recordRequest], duration: 2 }); // warm-up
+  rows.push(summary('(b) gateway recordSignal', await run({ url, requests: [recordRequest] })));
+
+  const many = () => JSON.stringify({ query: RECORD_MANY, variables: { inputs: Array.from({ length: 500 }, () => ({ metric: 'cart_abandonment', identity: { anonymousId: `anon-${n % 5000}` }, properties: cart(n), idempotencyKey: `bench-${process.pid}-${n++}` })) } });
+  const batchProbe = await (await fetch(url, { method: 'POST', headers, body: many() })).json();
+  if (batchProbe.data?.recordSignals?.accepted !== 500) throw new Error(`recordSignals failed: ${JSON.stringify(batchProbe).slice(0, 500)}`);
+  rows.push(summary('(c) gateway recordSignals x500', await run({ url, connections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 8), requests: [{ method: 'POST', path: '/graphql', headers, setupRequest: (req) => ({ ...req, body: many() }) }] }), 500));
+  await gateway.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  console.log(`\nintake benchmark: ${DURATION}s per run, ${CONNECTIONS} connections (batches: ${process.env.BENCH_BATCH_CONNECTIONS ?? 8}), node ${process.version}, embedded store`);
+  console.table(rows);
+  const ratio = rows[1].rps / rows[0].rps;
+  console.log(`(b)/(a) = ${ratio.toFixed(2)} (goal >= 0.60)`);
+  console.log(`(c) durable signals/s = ${rows[2].signalsPerSecond} (goal >= 50,000)`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
