@@ -19,6 +19,8 @@ const { mintCallerToken, ALL_SCOPES } = require('../dist/auth');
 const ROOT = join(__dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Which runs to make, e.g. BENCH_RUNS=b to profile recordSignal alone. */
+const RUNS = new Set((process.env.BENCH_RUNS ?? 'a,b,c').split(','));
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -73,6 +75,7 @@ function summary(name, result, signalsPerRequest = 1) {
 async function main() {
   const rows = [];
   // (a) bare Apollo
+  if (RUNS.has('a')) {
   const barePort = await freePort();
   const bare = start(['bench/bare-apollo.js'], { PORT: String(barePort) });
   await waitFor(`http://127.0.0.1:${barePort}/graphql?query=%7B__typename%7D`).catch(() => undefined);
@@ -80,6 +83,7 @@ async function main() {
   await run({ url: `http://127.0.0.1:${barePort}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}', duration: 2 }); // warm-up
   rows.push(summary('(a) bare Apollo { __typename }', await run({ url: `http://127.0.0.1:${barePort}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }), 0));
   await bare.stop();
+  }
 
   // (b), (c) the gateway, production mode, embedded store in a fresh DATA_DIR
   const dataDir = mkdtempSync(join(tmpdir(), 'sg-bench-'));
@@ -107,21 +111,23 @@ async function main() {
   const probe = await (await fetch(url, { method: 'POST', headers, body: one() })).json();
   if (!probe.data?.recordSignal) throw new Error(`recordSignal failed: ${JSON.stringify(probe)}`);
   const recordRequest = { method: 'POST', path: '/graphql', headers, setupRequest: (req) => ({ ...req, body: one() }) };
-  await run({ url, requests: [recordRequest], duration: 2 }); // warm-up
-  rows.push(summary('(b) gateway recordSignal', await run({ url, requests: [recordRequest] })));
+  if (RUNS.has('b')) {
+    await run({ url, requests: [recordRequest], duration: 2 }); // warm-up
+    rows.push(summary('(b) gateway recordSignal', await run({ url, requests: [recordRequest] })));
+  }
 
   const many = () => JSON.stringify({ query: RECORD_MANY, variables: { inputs: Array.from({ length: 500 }, () => ({ metric: 'cart_abandonment', identity: { anonymousId: `anon-${n % 5000}` }, properties: cart(n), idempotencyKey: `bench-${process.pid}-${n++}` })) } });
   const batchProbe = await (await fetch(url, { method: 'POST', headers, body: many() })).json();
   if (batchProbe.data?.recordSignals?.accepted !== 500) throw new Error(`recordSignals failed: ${JSON.stringify(batchProbe).slice(0, 500)}`);
-  rows.push(summary('(c) gateway recordSignals x500', await run({ url, connections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 8), requests: [{ method: 'POST', path: '/graphql', headers, setupRequest: (req) => ({ ...req, body: many() }) }] }), 500));
+  if (RUNS.has('c')) rows.push(summary('(c) gateway recordSignals x500', await run({ url, connections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 8), requests: [{ method: 'POST', path: '/graphql', headers, setupRequest: (req) => ({ ...req, body: many() }) }] }), 500));
   await gateway.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
   console.log(`\nintake benchmark: ${DURATION}s per run, ${CONNECTIONS} connections (batches: ${process.env.BENCH_BATCH_CONNECTIONS ?? 8}), node ${process.version}, embedded store`);
   console.table(rows);
-  const ratio = rows[1].rps / rows[0].rps;
-  console.log(`(b)/(a) = ${ratio.toFixed(2)} (goal >= 0.60)`);
-  console.log(`(c) durable signals/s = ${rows[2].signalsPerSecond} (goal >= 50,000)`);
+  const row = (prefix) => rows.find((r) => r.name.startsWith(prefix));
+  if (row('(a)') && row('(b)')) console.log(`(b)/(a) = ${(row('(b)').rps / row('(a)').rps).toFixed(2)} (goal >= 0.60)`);
+  if (row('(c)')) console.log(`(c) durable signals/s = ${row('(c)').signalsPerSecond} (goal >= 50,000)`);
 }
 
 main().catch((error) => {

@@ -46,6 +46,7 @@ export interface ContextDependencies {
 export function createContextFactory({ verifier, store, services, logger }: ContextDependencies): ContextFactory {
   return ({ transport, authorization, requestId = randomUUID(), record = { operationName: null, operationType: null, errorCodes: [] } }) => {
     const auth = verifier.authenticate(authorization);
+    let requestLogger: Logger | undefined;
     return {
       requestId,
       transport,
@@ -53,7 +54,11 @@ export function createContextFactory({ verifier, store, services, logger }: Cont
       store,
       services,
       loaders: auth.ok ? createLoaders(store, auth.viewer.brand) : undefined,
-      logger: logger.child({ requestId, ...(auth.ok ? { brand: auth.viewer.brand } : {}) }),
+      // Made on first use: most requests never log, and a pino child costs a redaction pass.
+      get logger() {
+        requestLogger ??= logger.child({ requestId, ...(auth.ok ? { brand: auth.viewer.brand } : {}) });
+        return requestLogger;
+      },
       record,
     };
   };

@@ -56,9 +56,11 @@ export function checkSignal(
   if (Object.keys(properties).length > SIGNAL_LIMITS.maxTopLevelProperties) {
     return { field: 'properties', message: `A signal may have at most ${SIGNAL_LIMITS.maxTopLevelProperties} top-level properties (Klaviyo's limit)` };
   }
-  const longString = findLongString(properties, 'properties');
+  const size = Buffer.byteLength(JSON.stringify(properties));
+  // No string can pass 100 KB inside a document smaller than that: walk only big ones.
+  const longString = size > SIGNAL_LIMITS.maxStringBytes ? findLongString(properties, 'properties') : undefined;
   if (longString) return { field: longString, message: `Strings may be at most ${SIGNAL_LIMITS.maxStringBytes / 1024} KB (Klaviyo's limit)` };
-  if (Buffer.byteLength(JSON.stringify(properties)) > SIGNAL_LIMITS.maxSignalBytes) return { field: 'properties', message: 'A signal may be at most 1 MB' };
+  if (size > SIGNAL_LIMITS.maxSignalBytes) return { field: 'properties', message: 'A signal may be at most 1 MB' };
   const violation = contract(metric).validate(properties);
   if (violation) return { field: violation.path ? `properties.${violation.path}` : 'properties', message: `${violation.path || 'properties'} ${violation.message} (metric "${metric.key}" version ${metric.version})` };
 

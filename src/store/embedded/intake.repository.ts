@@ -118,6 +118,14 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
     this.statements = {
       signalByKey: db.prepare('SELECT * FROM signals WHERE brand = ? AND idempotency_key = ?'),
       ownerOf: db.prepare('SELECT profile_id FROM profile_identifiers WHERE brand = ? AND kind = ? AND value = ?'),
+      // The owner of one identifier with its age and every identifier it holds, in one query.
+      ownerWithIdentifiers: db.prepare(
+        `SELECT p.id, p.created_at, all_ids.kind, all_ids.value
+         FROM profile_identifiers owned
+         JOIN profiles p ON p.id = owned.profile_id
+         JOIN profile_identifiers all_ids ON all_ids.profile_id = owned.profile_id
+         WHERE owned.brand = ? AND owned.kind = ? AND owned.value = ?`,
+      ),
       identifiersOf: db.prepare('SELECT kind, value FROM profile_identifiers WHERE profile_id = ? ORDER BY kind, value'),
       profile: db.prepare('SELECT * FROM profiles WHERE brand = ? AND id = ?'),
       insertProfile: db.prepare("INSERT INTO profiles (id, brand, attributes, created_at, updated_at) VALUES (?, ?, '{}', ?, ?)"),
@@ -192,15 +200,14 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
 
   /** Reads the owners of the identifiers, asks the rules, and applies the plan. Returns the signal's profile. */
   private resolve(brand: string, identifiers: readonly IdentifierRecord[], newProfileId: string, now: string, rules: Pick<IntakeRules, 'planIdentity'>): string {
-    const ownerIds = new Set<string>();
+    const byId = new Map<string, { id: string; createdAt: Date; identifiers: IdentifierRecord[] }>();
     for (const { kind, value } of identifiers) {
-      const row = this.statements.ownerOf!.get(brand, kind, value) as { profile_id: string } | undefined;
-      if (row) ownerIds.add(row.profile_id);
+      const rows = this.statements.ownerWithIdentifiers!.all(brand, kind, value) as Array<{ id: string; created_at: string; kind: IdentifierRecord['kind']; value: string }>;
+      const [first] = rows;
+      if (!first || byId.has(first.id)) continue;
+      byId.set(first.id, { id: first.id, createdAt: new Date(first.created_at), identifiers: rows.map((r) => ({ kind: r.kind, value: r.value })) });
     }
-    const owners: ProfileOwner[] = [...ownerIds].map((id) => {
-      const row = this.statements.profile!.get(brand, id) as ProfileRow;
-      return { id, createdAt: new Date(row.created_at), identifiers: this.statements.identifiersOf!.all(id) as IdentifierRecord[] };
-    });
+    const owners: ProfileOwner[] = [...byId.values()];
     const plan: IdentityPlan = rules.planIdentity(identifiers, owners);
     let target: string;
     if (plan.kind === 'use') {
