@@ -116,19 +116,7 @@ export interface DeliveryRecord {
 }
 
 /** A signal as intake hands it to the store: validated, not yet tied to a profile. */
-export interface SignalDraft {
-  readonly id: string;
-  readonly brand: string;
-  readonly metricId: string;
-  readonly metricKey: string;
-  readonly metricVersion: number;
-  readonly occurredAt: Date;
-  readonly receivedAt: Date;
-  readonly properties: Readonly<Record<string, unknown>>;
-  readonly value: number | null;
-  readonly valueCurrency: string | null;
-  readonly idempotencyKey: string;
-}
+export type SignalDraft = Omit<SignalRecord, 'profileId'>;
 
 export interface DeliveryDraft {
   readonly id: string;
