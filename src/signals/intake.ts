@@ -100,8 +100,7 @@ export class SignalIntake {
   }
 
   async identify(brand: string, identity: IdentityInput, attributes: Record<string, unknown> | null): Promise<ProfileRecord> {
-    const identifiers = normalizeIdentity(identity, this.deps.defaultPhoneRegion);
-    if (!Array.isArray(identifiers)) throw new BadUserInputError(identifiers.field ? `identity.${identifiers.field}` : 'identity', identifiers.message);
+    const identifiers = this.identifiersOf(identity);
     if (attributes && Buffer.byteLength(JSON.stringify(attributes)) > 100 * 1024) throw new BadUserInputError('attributes', "Profile attributes may be at most 100 KB (Klaviyo's profile limit)");
     return this.deps.store.intake.identify({ brand, identifiers, attributes, newProfileId: randomUUID(), now: this.now() }, { planIdentity: planResolution });
   }
@@ -116,9 +115,14 @@ export class SignalIntake {
 
   /** The profile these identifiers name, without creating or merging anything. */
   async lookupProfile(brand: string, identity: IdentityInput): Promise<ProfileRecord | null> {
+    return this.deps.store.intake.findProfileByIdentifiers(brand, this.identifiersOf(identity));
+  }
+
+  /** Normalized identifiers of an `identity` argument, or BAD_USER_INPUT naming the field. */
+  private identifiersOf(identity: IdentityInput) {
     const identifiers = normalizeIdentity(identity, this.deps.defaultPhoneRegion);
     if (!Array.isArray(identifiers)) throw new BadUserInputError(identifiers.field ? `identity.${identifiers.field}` : 'identity', identifiers.message);
-    return this.deps.store.intake.findProfileByIdentifiers(brand, identifiers);
+    return identifiers;
   }
 
   private async record(brand: string, inputs: readonly SignalInput[]): Promise<Outcome[]> {
