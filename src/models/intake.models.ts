@@ -48,6 +48,7 @@ export interface DeliveryDoc {
   attempts: number;
   nextAttemptAt: Date | null;
   lastAttemptAt: Date | null;
+  firstAttemptAt: Date | null;
   deliveredAt: Date | null;
   failure: { category: string; httpStatus: number | null; code: string | null; detail: string; pointer: string | null } | null;
   payload: Record<string, unknown> | null;
@@ -110,6 +111,7 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     attempts: { type: Number, default: 0 },
     nextAttemptAt: { type: Date, default: null },
     lastAttemptAt: { type: Date, default: null },
+    firstAttemptAt: { type: Date, default: null },
     deliveredAt: { type: Date, default: null },
     failure: { type: Schema.Types.Mixed, default: null },
     payload: { type: Schema.Types.Mixed, default: null },
@@ -146,12 +148,22 @@ export const deletionRequestSchema = new Schema<DeletionRequestDoc>(
 );
 deletionRequestSchema.index({ connectionId: 1, status: 1 });
 
+/** Who sends for a connection right now: one sender per Klaviyo account across all instances. */
+export interface ConnectionLeaseDoc {
+  _id: string;
+  owner: string;
+  until: Date;
+}
+
+export const connectionLeaseSchema = new Schema<ConnectionLeaseDoc>({ _id: String, owner: { type: String, required: true }, until: { type: Date, required: true } }, { ...options, collection: 'connection_leases' });
+
 export interface IntakeModels {
   readonly Profile: Model<ProfileDoc>;
   readonly ProfileIdentifier: Model<ProfileIdentifierDoc>;
   readonly Signal: Model<SignalDoc>;
   readonly Delivery: Model<DeliveryDoc>;
   readonly DeletionRequest: Model<DeletionRequestDoc>;
+  readonly ConnectionLease: Model<ConnectionLeaseDoc>;
 }
 
 export function intakeModels(connection: Connection): IntakeModels {
@@ -162,5 +174,6 @@ export function intakeModels(connection: Connection): IntakeModels {
     Signal: model('Signal', signalSchema),
     Delivery: model('Delivery', deliverySchema),
     DeletionRequest: model('DeletionRequest', deletionRequestSchema),
+    ConnectionLease: model('ConnectionLease', connectionLeaseSchema),
   };
 }

@@ -8,6 +8,7 @@ export { StoreClosedError } from './port';
 export * from './connections.port';
 export * from './metrics.port';
 export * from './intake.port';
+export * from './delivery-queue.port';
 export { EmbeddedStore, EMBEDDED_DB_FILE } from './embedded/embedded-store';
 export { MongoStore } from './mongo/mongo-store';
 

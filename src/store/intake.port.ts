@@ -107,6 +107,8 @@ export interface DeliveryRecord {
   readonly attempts: number;
   readonly nextAttemptAt: Date | null;
   readonly lastAttemptAt: Date | null;
+  /** When the retry window started. */
+  readonly firstAttemptAt: Date | null;
   readonly deliveredAt: Date | null;
   readonly failure: DeliveryFailureRecord | null;
   /** The JSON:API event exactly as it is (or would be) sent; retries resend it. */

@@ -8,6 +8,7 @@
 import type { AuthorizationStateRepository, ConnectionRepository } from './connections.port';
 import type { MetricRepository } from './metrics.port';
 import type { IntakeRepository } from './intake.port';
+import type { DeliveryQueue } from './delivery-queue.port';
 
 export type StoreKind = 'embedded' | 'mongo';
 
@@ -30,6 +31,7 @@ export interface Store {
   readonly authorizationStates: AuthorizationStateRepository;
   readonly metrics: MetricRepository;
   readonly intake: IntakeRepository;
+  readonly deliveryQueue: DeliveryQueue;
   /** Resolves when the database answers; rejects otherwise. Drives `/readyz`. */
   ping(): Promise<void>;
   describe(): Promise<StoreDescription>;

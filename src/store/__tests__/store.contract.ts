@@ -341,5 +341,65 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       expect(await store.intake.deliveriesOfSignals('globex', [recorded!.ok ? recorded!.signal.id : ''])).toEqual([]);
     });
   });
+
+  describe('delivery queue', () => {
+    const at = new Date('2026-12-04T12:00:00.000Z');
+    const later = (ms: number) => new Date(at.getTime() + ms);
+    const queued = async (count: number) => {
+      const items: IntakeItem[] = Array.from({ length: count }, (_, i) => ({
+        signal: { id: `q-${i}-${randomUUID()}`, brand: 'acme', metricId: 'm-1', metricKey: 'cart', metricVersion: 1, occurredAt: at, receivedAt: later(i), properties: {}, value: null, valueCurrency: null, idempotencyKey: `q-${i}-${randomUUID()}` },
+        identifiers: [{ kind: 'ANONYMOUS_ID', value: `q-${i}` }],
+        newProfileId: randomUUID(),
+        metricName: 'Cart',
+        deliveryTargets: [{ connectionId: 'c-1', environment: 'PRODUCTION', mode: 'ON', percentage: 100 }],
+      }));
+      await store.intake.recordSignals(items, { planIdentity: planResolution, deliveriesFor: (signal, _profile, entry) => [{ id: `d-${signal.id}`, connectionId: 'c-1', environment: entry.deliveryTargets[0]!.environment, status: 'QUEUED', payload: {} }] });
+      return items.map((i) => `d-${i.signal.id}`);
+    };
+
+    it('gives a connection one sender at a time; a lease runs out or is released', async () => {
+      expect(await store.deliveryQueue.acquireLease('c-1', 'worker-a', later(10_000), at)).toBe(true);
+      expect(await store.deliveryQueue.acquireLease('c-1', 'worker-b', later(10_000), later(1000))).toBe(false);
+      expect(await store.deliveryQueue.acquireLease('c-1', 'worker-a', later(20_000), later(1000))).toBe(true); // renewal
+      expect(await store.deliveryQueue.acquireLease('c-2', 'worker-b', later(10_000), at)).toBe(true);
+      expect(await store.deliveryQueue.acquireLease('c-1', 'worker-b', later(40_000), later(21_000))).toBe(true); // expired
+      await store.deliveryQueue.releaseLease('c-1', 'worker-b');
+      expect(await store.deliveryQueue.acquireLease('c-1', 'worker-a', later(50_000), later(22_000))).toBe(true);
+    });
+
+    it('claims due deliveries oldest first, once, takes back abandoned ones, and records outcomes', async () => {
+      const ids = await queued(5);
+      const first = await store.deliveryQueue.claimDue('c-1', later(100), later(-60_000), 3);
+      expect(first.map((d) => d.id)).toEqual(ids.slice(0, 3));
+      expect(first.every((d) => d.status === 'DELIVERING' && d.firstAttemptAt !== null)).toBe(true);
+      expect((await store.deliveryQueue.claimDue('c-1', later(100), later(-60_000), 10)).map((d) => d.id)).toEqual(ids.slice(3));
+      expect(await store.deliveryQueue.claimDue('c-1', later(200), later(-60_000), 10)).toEqual([]);
+      await store.deliveryQueue.recordOutcomes(
+        [
+          { id: ids[0]!, status: 'DELIVERED', nextAttemptAt: null, failure: null },
+          { id: ids[1]!, status: 'RETRYING', nextAttemptAt: later(5000), failure: { category: 'UPSTREAM', httpStatus: 503, code: null, detail: 'down', pointer: null } },
+          { id: ids[2]!, status: 'FAILED', nextAttemptAt: null, failure: { category: 'PAYLOAD', httpStatus: 400, code: 'invalid', detail: 'bad', pointer: '/data' } },
+        ],
+        later(300),
+      );
+      const byId = new Map((await store.intake.listDeliveries('acme', {}, 10, null)).deliveries.map((d) => [d.id, d]));
+      expect(byId.get(ids[0]!)).toMatchObject({ status: 'DELIVERED', attempts: 1 });
+      expect(byId.get(ids[0]!)!.deliveredAt?.toISOString()).toBe(later(300).toISOString());
+      expect(byId.get(ids[1]!)).toMatchObject({ status: 'RETRYING', attempts: 1, failure: { category: 'UPSTREAM', httpStatus: 503 } });
+      expect(byId.get(ids[2]!)).toMatchObject({ status: 'FAILED', failure: { pointer: '/data' } });
+      // The retry is due at its time; the two still DELIVERING are taken back once their sender is presumed dead.
+      expect((await store.deliveryQueue.claimDue('c-1', later(4000), later(0), 10)).map((d) => d.id)).toEqual([]);
+      expect((await store.deliveryQueue.claimDue('c-1', later(6000), later(1000), 10)).map((d) => d.id)).toEqual([ids[1], ids[3], ids[4]]);
+    });
+
+    it('holds a broken connection\'s pending deliveries and releases them on reconnection', async () => {
+      const ids = await queued(3);
+      await store.deliveryQueue.claimDue('c-1', later(1), later(-60_000), 1);
+      expect(await store.deliveryQueue.holdConnection('c-1', later(2))).toBe(3);
+      expect(await store.deliveryQueue.claimDue('c-1', later(3), later(10_000), 10)).toEqual([]);
+      expect(await store.deliveryQueue.releaseHeld('c-1', later(4))).toBe(3);
+      expect((await store.deliveryQueue.claimDue('c-1', later(5), later(-60_000), 10)).map((d) => d.id)).toEqual(ids);
+    });
+  });
   });
 }

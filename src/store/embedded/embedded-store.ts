@@ -5,6 +5,7 @@ import { StoreClosedError, type AppliedMigration, type Store, type StoreDescript
 import { EmbeddedAuthorizationStateRepository, EmbeddedConnectionRepository } from './connections.repository';
 import { EmbeddedMetricRepository } from './metrics.repository';
 import { EmbeddedIntakeRepository } from './intake.repository';
+import { EmbeddedDeliveryQueue } from './delivery-queue.repository';
 import { applyEmbeddedMigrations, EMBEDDED_MIGRATIONS, type EmbeddedMigration } from './migrations';
 
 export const EMBEDDED_DB_FILE = 'gateway.db';
@@ -26,6 +27,7 @@ export class EmbeddedStore implements Store {
   readonly authorizationStates: EmbeddedAuthorizationStateRepository;
   readonly metrics: EmbeddedMetricRepository;
   readonly intake: EmbeddedIntakeRepository;
+  readonly deliveryQueue: EmbeddedDeliveryQueue;
   private db: Database | null;
 
   private constructor(path: string, db: Database) {
@@ -35,6 +37,7 @@ export class EmbeddedStore implements Store {
     this.authorizationStates = new EmbeddedAuthorizationStateRepository(db);
     this.metrics = new EmbeddedMetricRepository(db);
     this.intake = new EmbeddedIntakeRepository(db);
+    this.deliveryQueue = new EmbeddedDeliveryQueue(db);
   }
 
   static open({ dataDir, migrations = EMBEDDED_MIGRATIONS }: EmbeddedStoreOptions): EmbeddedStore {

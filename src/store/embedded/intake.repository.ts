@@ -57,6 +57,7 @@ interface DeliveryRow {
   attempts: number;
   next_attempt_at: string | null;
   last_attempt_at: string | null;
+  first_attempt_at: string | null;
   delivered_at: string | null;
   failure: string | null;
   payload: string | null;
@@ -93,6 +94,7 @@ export const toDelivery = (row: DeliveryRow): DeliveryRecord => ({
   attempts: row.attempts,
   nextAttemptAt: date(row.next_attempt_at),
   lastAttemptAt: date(row.last_attempt_at),
+  firstAttemptAt: date(row.first_attempt_at),
   deliveredAt: date(row.delivered_at),
   failure: row.failure ? (JSON.parse(row.failure) as DeliveryRecord['failure']) : null,
   payload: row.payload ? (JSON.parse(row.payload) as Record<string, unknown>) : null,

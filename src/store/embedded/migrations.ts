@@ -180,6 +180,20 @@ export const EMBEDDED_MIGRATIONS: readonly EmbeddedMigration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'delivery_queue',
+    up(db) {
+      db.exec(`
+        ALTER TABLE deliveries ADD COLUMN first_attempt_at TEXT;
+        CREATE TABLE connection_leases (
+          connection_id TEXT PRIMARY KEY,
+          owner         TEXT NOT NULL,
+          until         TEXT NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 /**

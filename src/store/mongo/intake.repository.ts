@@ -49,6 +49,7 @@ export const toDeliveryRecord = (doc: DeliveryDoc): DeliveryRecord => ({
   attempts: doc.attempts ?? 0,
   nextAttemptAt: doc.nextAttemptAt ?? null,
   lastAttemptAt: doc.lastAttemptAt ?? null,
+  firstAttemptAt: doc.firstAttemptAt ?? null,
   deliveredAt: doc.deliveredAt ?? null,
   failure: doc.failure ?? null,
   payload: doc.payload ?? null,

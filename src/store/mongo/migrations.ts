@@ -50,6 +50,13 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
       }
     },
   },
+  {
+    version: 5,
+    name: 'delivery_queue',
+    async up(models) {
+      await models.ConnectionLease.createCollection();
+    },
+  },
 ];
 
 const DUPLICATE_KEY = 11000;

@@ -4,6 +4,7 @@ import { StoreClosedError, type AppliedMigration, type Store, type StoreDescript
 import { MongoAuthorizationStateRepository, MongoConnectionRepository } from './connections.repository';
 import { MongoMetricRepository } from './metrics.repository';
 import { MongoIntakeRepository } from './intake.repository';
+import { MongoDeliveryQueue } from './delivery-queue.repository';
 import { applyMongoMigrations, MONGO_MIGRATIONS, type MongoMigration } from './migrations';
 
 export interface MongoStoreOptions {
@@ -24,6 +25,7 @@ export class MongoStore implements Store {
   readonly authorizationStates: MongoAuthorizationStateRepository;
   readonly metrics: MongoMetricRepository;
   readonly intake: MongoIntakeRepository;
+  readonly deliveryQueue: MongoDeliveryQueue;
   private closed = false;
 
   private constructor(
@@ -34,6 +36,7 @@ export class MongoStore implements Store {
     this.authorizationStates = new MongoAuthorizationStateRepository(models);
     this.metrics = new MongoMetricRepository(models);
     this.intake = new MongoIntakeRepository(models, connection);
+    this.deliveryQueue = new MongoDeliveryQueue(models);
   }
 
   static async open({ uri, dbName, migrations = MONGO_MIGRATIONS, serverSelectionTimeoutMS = 10_000 }: MongoStoreOptions): Promise<MongoStore> {

@@ -1,0 +1,32 @@
+import type { DeliveryFailureRecord, DeliveryRecord } from './intake.port';
+
+/**
+ * The delivery engine's side of the deliveries aggregate: one sender per
+ * connection at a time (a lease, across every process sharing the store), due
+ * deliveries claimed oldest first, and the outcome of every attempt.
+ */
+
+export interface DeliveryOutcome {
+  readonly id: string;
+  readonly status: 'DELIVERED' | 'RETRYING' | 'FAILED' | 'HELD';
+  readonly nextAttemptAt: Date | null;
+  readonly failure: DeliveryFailureRecord | null;
+}
+
+export interface DeliveryQueue {
+  /** Takes or renews the connection's sender lease; false while another owner's lease is live. */
+  acquireLease(connectionId: string, owner: string, until: Date, now: Date): Promise<boolean>;
+  releaseLease(connectionId: string, owner: string): Promise<void>;
+  /**
+   * Marks up to `limit` due deliveries of the connection DELIVERING and returns
+   * them, oldest first: QUEUED ones, RETRYING ones whose time has come, and
+   * DELIVERING ones abandoned before `staleBefore` (their sender died).
+   */
+  claimDue(connectionId: string, now: Date, staleBefore: Date, limit: number): Promise<DeliveryRecord[]>;
+  /** Records the outcome of one attempt of each delivery (attempts + 1). */
+  recordOutcomes(outcomes: readonly DeliveryOutcome[], now: Date): Promise<void>;
+  /** The connection's auth broke: every delivery that has not gone out becomes HELD. Returns how many. */
+  holdConnection(connectionId: string, now: Date): Promise<number>;
+  /** The connection works again: its HELD deliveries become QUEUED. Returns how many. */
+  releaseHeld(connectionId: string, now: Date): Promise<number>;
+}

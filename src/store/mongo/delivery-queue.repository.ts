@@ -1,0 +1,62 @@
+import type { DeliveryDoc, Models } from '../../models';
+import type { DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
+import type { DeliveryRecord } from '../intake.port';
+import { toDeliveryRecord } from './intake.repository';
+
+const DUPLICATE_KEY = 11000;
+
+/** The delivery queue in MongoDB: the lease is one document per connection, taken by a filtered upsert. */
+export class MongoDeliveryQueue implements DeliveryQueue {
+  constructor(private readonly models: Models) {}
+
+  async acquireLease(connectionId: string, owner: string, until: Date, now: Date): Promise<boolean> {
+    try {
+      await this.models.ConnectionLease.updateOne({ _id: connectionId, $or: [{ owner }, { until: { $lt: now } }] }, { $set: { owner, until } }, { upsert: true });
+      return true;
+    } catch (error) {
+      // The filter missed because someone else holds a live lease, so the upsert hit the _id.
+      if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+  }
+
+  async releaseLease(connectionId: string, owner: string): Promise<void> {
+    await this.models.ConnectionLease.deleteOne({ _id: connectionId, owner });
+  }
+
+  async claimDue(connectionId: string, now: Date, staleBefore: Date, limit: number): Promise<DeliveryRecord[]> {
+    const due = { connectionId, $or: [{ status: 'QUEUED' }, { status: 'RETRYING', nextAttemptAt: { $lte: now } }, { status: 'DELIVERING', lastAttemptAt: { $lt: staleBefore } }] };
+    const ids = (await this.models.Delivery.find(due, { _id: 1 }).sort({ createdAt: 1, _id: 1 }).limit(limit).lean()).map((d) => d._id);
+    if (ids.length === 0) return [];
+    await this.models.Delivery.updateMany({ ...due, _id: { $in: ids } }, { $set: { status: 'DELIVERING', lastAttemptAt: now, updatedAt: now } });
+    await this.models.Delivery.updateMany({ _id: { $in: ids }, firstAttemptAt: null }, { $set: { firstAttemptAt: now } });
+    const claimed = await this.models.Delivery.find({ _id: { $in: ids }, status: 'DELIVERING', lastAttemptAt: now }).sort({ createdAt: 1, _id: 1 }).lean<DeliveryDoc[]>();
+    return claimed.map(toDeliveryRecord);
+  }
+
+  async recordOutcomes(outcomes: readonly DeliveryOutcome[], now: Date): Promise<void> {
+    if (outcomes.length === 0) return;
+    await this.models.Delivery.bulkWrite(
+      outcomes.map((outcome) => ({
+        updateOne: {
+          filter: { _id: outcome.id, status: 'DELIVERING' },
+          update: {
+            $set: { status: outcome.status, nextAttemptAt: outcome.nextAttemptAt, failure: outcome.failure, updatedAt: now, ...(outcome.status === 'DELIVERED' ? { deliveredAt: now } : {}) },
+            $inc: { attempts: 1 },
+          },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+
+  async holdConnection(connectionId: string, now: Date): Promise<number> {
+    const result = await this.models.Delivery.updateMany({ connectionId, status: { $in: ['QUEUED', 'RETRYING', 'DELIVERING'] } }, { $set: { status: 'HELD', updatedAt: now } });
+    return result.modifiedCount;
+  }
+
+  async releaseHeld(connectionId: string, now: Date): Promise<number> {
+    const result = await this.models.Delivery.updateMany({ connectionId, status: 'HELD' }, { $set: { status: 'QUEUED', nextAttemptAt: null, updatedAt: now } });
+    return result.modifiedCount;
+  }
+}
