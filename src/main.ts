@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { ALL_SCOPES, mintCallerToken } from './auth';
 import { ConfigError, loadConfig, type LoadedConfig } from './config';
 import { createLogger } from './logging';
+import { DeliveryWorker } from './delivery';
 import { startServer } from './server';
+import { createServices } from './services';
 import { openStore } from './store';
 
 /** Shutdown must end within this, or the process exits 1 and says so. */
@@ -23,8 +25,12 @@ async function main(): Promise<void> {
   for (const warning of warnings) logger.warn(warning);
 
   const store = await openStore(config.store);
-  const server = await startServer({ config, store, logger });
-  logger.info({ url: server.url, port: server.port, store: store.kind, nodeEnv: config.nodeEnv }, 'signals-gateway is listening');
+  const services = createServices({ config, store, logger });
+  // Even a worker-only process answers /healthz and /readyz; it serves GraphQL only when its role includes api.
+  const server = await startServer({ config, store, logger, services, graphql: config.role !== 'worker' });
+  const worker = config.role === 'api' ? undefined : new DeliveryWorker({ store, connections: services.connections, logger: logger.child({ component: 'delivery' }) });
+  worker?.start();
+  logger.info({ url: server.url, port: server.port, store: store.kind, nodeEnv: config.nodeEnv, role: config.role }, 'signals-gateway is listening');
 
   if (!config.production && config.jwt.signingKey) {
     const token = mintCallerToken(config.jwt, { brand: DEV_BRAND, scopes: ALL_SCOPES, subject: 'dev', ttl: '12h' });
@@ -48,7 +54,7 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     try {
-      await server.stop();
+      await Promise.all([server.stop(), worker?.stop()]);
       await store.close();
       logger.info('stopped');
       exit(0);

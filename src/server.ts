@@ -48,6 +48,8 @@ export interface ServerDependencies {
   readonly schema?: GraphQLSchema;
   /** Defaults to `config.port`; 0 picks a free port. */
   readonly port?: number;
+  /** Serve GraphQL (default); a worker-only process answers the probes alone. */
+  readonly graphql?: boolean;
 }
 
 /** One Node HTTP server on one port: GraphQL over HTTP and WebSocket on /graphql, and the probes. */
@@ -58,6 +60,7 @@ export async function startServer({
   services = createServices({ config, store, logger }),
   schema = buildGatewaySchema(),
   port = config.port,
+  graphql = true,
 }: ServerDependencies): Promise<GatewayServer> {
   const verifier = new CallerTokenVerifier(config.jwt);
   const createContext = createContextFactory({ verifier, store, services, logger });
@@ -117,6 +120,7 @@ export async function startServer({
         case '/readyz':
           return await handleReadiness(res);
         case GRAPHQL_PATH:
+          if (!graphql) return sendJson(res, 404, { error: 'This instance runs ROLE=worker: send GraphQL to an api instance' });
           return await handleGraphQL(req, res, search, record);
         case OAUTH_CALLBACK_PATH:
           if (req.method !== 'GET') return sendJson(res, 405, { error: 'Use GET' });

@@ -50,6 +50,7 @@ export const envSchema = z.object({
   KLAVIYO_API_URL: url('https://a.klaviyo.com'),
   KLAVIYO_REVISION: z.string().regex(/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/, 'must look like 2026-07-15').default('2026-07-15'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   DEFAULT_PHONE_REGION: z
     .string()
     .default('US')

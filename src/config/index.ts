@@ -44,6 +44,8 @@ export interface Config {
   readonly tokenEncryptionKeys: readonly EncryptionKey[];
   readonly klaviyo: KlaviyoConfig;
   readonly logLevel: RawEnv['LOG_LEVEL'];
+  /** `api` serves GraphQL, `worker` delivers to Klaviyo, `all` (default) does both in one process. */
+  readonly role: RawEnv['ROLE'];
   /** Where national-format phone numbers are read (libphonenumber country code). */
   readonly defaultPhoneRegion: CountryCode;
 }
@@ -152,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
     },
     logLevel: raw.LOG_LEVEL,
     defaultPhoneRegion: raw.DEFAULT_PHONE_REGION as CountryCode,
+    role: raw.ROLE,
   };
   return { config: deepFreeze(config), warnings };
 }

@@ -32,7 +32,7 @@ export interface AuthorizationRequest {
 }
 
 export interface ConnectionServiceDependencies {
-  readonly store: Pick<Store, 'connections' | 'authorizationStates'>;
+  readonly store: Pick<Store, 'connections' | 'authorizationStates' | 'deliveryQueue'>;
   readonly vault: TokenVault;
   readonly oauth: KlaviyoOAuth | undefined;
   readonly klaviyo: Pick<KlaviyoConfig, 'apiUrl' | 'revision'>;
@@ -125,6 +125,7 @@ export class ConnectionService {
       },
       issuedAt,
     );
+    await this.resumeHeldDeliveries(saved);
     this.logger.info({ brand: saved.brand, connectionId: saved.id, environment: saved.environment, klaviyoAccountId: account.id }, 'Klaviyo connected through OAuth');
     return saved;
   }
@@ -170,6 +171,7 @@ export class ConnectionService {
       },
       now,
     );
+    await this.resumeHeldDeliveries(saved);
     this.logger.info({ brand, connectionId: saved.id, environment, klaviyoAccountId: account.id }, 'Klaviyo connected with a private API key');
     return saved;
   }
@@ -247,6 +249,12 @@ export class ConnectionService {
       { status: 'NEEDS_REAUTH', lastError: { code, message: `Klaviyo answered ${failure.httpStatus ?? ''} ${failure.code ?? ''}: ${failure.detail}`.replace(/\s+/g, ' '), at: this.now() } },
       this.now(),
     );
+  }
+
+  /** Reconnected: what was held while auth was broken goes out by itself. */
+  private async resumeHeldDeliveries(connection: ConnectionRecord): Promise<void> {
+    const released = await this.deps.store.deliveryQueue.releaseHeld(connection.id, this.now());
+    if (released > 0) this.logger.info({ connectionId: connection.id, released }, 'held deliveries queued again after reconnection');
   }
 
   private requireOAuth(): KlaviyoOAuth {

@@ -55,24 +55,47 @@ export function planRequests(due: readonly DueEvent[], limits = BULK_LIMITS): Se
   return plans;
 }
 
-/** The bulk job body: one entry per profile, carrying that profile's events without their profile. */
-export function bulkBody(events: readonly DueEvent[]): BulkEventsPayload {
-  const byProfile = new Map<string, { profile: Record<string, unknown>; events: Array<Record<string, unknown>> }>();
+/** Events grouped under their profile, in order of first appearance: the bulk body's entries. */
+function entriesOf(events: readonly DueEvent[]): Array<{ profile: Record<string, unknown>; events: DueEvent[] }> {
+  const byProfile = new Map<string, { profile: Record<string, unknown>; events: DueEvent[] }>();
   for (const event of events) {
-    const { profile, ...rest } = event.payload.data.attributes as EventAttributes;
+    const { profile } = event.payload.data.attributes as EventAttributes;
     const key = canonicalJson(profile.data);
     const entry = byProfile.get(key) ?? { profile: profile.data, events: [] };
-    entry.events.push({ type: 'event', attributes: rest });
+    entry.events.push(event);
     byProfile.set(key, entry);
   }
-  return {
-    data: {
-      type: 'event-bulk-create-job',
-      attributes: {
-        'events-bulk-create': {
-          data: [...byProfile.values()].map((entry) => ({ type: 'event-bulk-create', attributes: { profile: { data: entry.profile }, events: { data: entry.events } } })),
-        },
+  return [...byProfile.values()];
+}
+
+/** The bulk job body: one entry per profile, carrying that profile's events without their profile. */
+export function bulkBody(events: readonly DueEvent[]): BulkEventsPayload {
+  const data = entriesOf(events).map((entry) => ({
+    type: 'event-bulk-create',
+    attributes: {
+      profile: { data: entry.profile },
+      events: {
+        data: entry.events.map((event) => {
+          const { profile: _profile, ...rest } = event.payload.data.attributes as EventAttributes;
+          return { type: 'event', attributes: rest };
+        }),
       },
     },
-  };
+  }));
+  return { data: { type: 'event-bulk-create-job', attributes: { 'events-bulk-create': { data } } } };
+}
+
+/**
+ * The events a bulk error's `source.pointer` names: one event
+ * (".../data/{i}/attributes/events/data/{j}/...") or a whole profile entry
+ * (".../data/{i}/attributes/profile..."). Empty when the pointer names none.
+ */
+export function eventsAtPointer(events: readonly DueEvent[], pointer: string | undefined): DueEvent[] {
+  const match = /^\/data\/attributes\/events-bulk-create\/data\/(\d+)(?:\/attributes\/events\/data\/(\d+))?/.exec(pointer ?? '');
+  if (!match) return [];
+  const entry = entriesOf(events)[Number(match[1])];
+  if (!entry) return [];
+  if (match[2] === undefined) return entry.events;
+  const event = entry.events[Number(match[2])];
+  return event ? [event] : [];
 }

@@ -4,6 +4,7 @@ import { ALL_SCOPES, mintCallerToken, type Scope } from '../../src/auth';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logging';
 import { startServer, type GatewayServer } from '../../src/server';
+import { createServices, type Services } from '../../src/services';
 import { openStore, type Store } from '../../src/store';
 import { testEnv } from './env';
 
@@ -11,6 +12,7 @@ export interface TestGateway {
   readonly config: Config;
   readonly server: GatewayServer;
   readonly store: Store;
+  readonly services: Services;
   readonly url: string;
   readonly wsUrl: string;
   /** Every log line written so far, parsed. */
@@ -18,6 +20,7 @@ export interface TestGateway {
   readonly rawLogs: string[];
   token(options?: { brand?: string; scopes?: readonly Scope[]; ttl?: string | number }): string;
   stop(): Promise<void>;
+  readonly logger: import('pino').Logger;
 }
 
 /** A real gateway in this process: embedded store in a temp DATA_DIR, HTTP and WS on a free port. */
@@ -32,11 +35,13 @@ export async function startTestGateway(options: { env?: NodeJS.ProcessEnv; schem
   });
   const logger = createLogger({ level: config.logLevel, destination });
   const store = await openStore(config.store);
-  const server = await startServer({ config, store, logger, schema: options.schema, port: config.port });
+  const services = createServices({ config, store, logger });
+  const server = await startServer({ config, store, logger, services, schema: options.schema, port: config.port });
   return {
     config,
     server,
     store,
+    services,
     url: server.url,
     wsUrl: server.url.replace(/^http/, 'ws'),
     rawLogs,
@@ -48,5 +53,6 @@ export async function startTestGateway(options: { env?: NodeJS.ProcessEnv; schem
       await server.stop();
       await store.close();
     },
+    logger,
   };
 }

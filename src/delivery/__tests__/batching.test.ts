@@ -1,5 +1,5 @@
 import { KlaviyoSchemaValidator } from '../../datasources/klaviyo';
-import { planRequests, type DueEvent } from '../batching';
+import { eventsAtPointer, planRequests, type DueEvent } from '../batching';
 import { buildEventPayload } from '../event-payload';
 
 const validator = new KlaviyoSchemaValidator();
@@ -42,5 +42,18 @@ describe('planRequests', () => {
   it('never puts one unique_id twice for a profile and metric in one request', () => {
     const plans = planRequests([due(1, 7, 'same'), due(2, 7, 'same'), due(3, 8, 'same'), due(4, 7, 'other')]);
     expect(plans.map((p) => (p.kind === 'bulk' ? p.events.map((e) => e.deliveryId) : [p.event.deliveryId]))).toEqual([['d-1', 'd-3', 'd-4'], ['d-2']]);
+  });
+});
+
+describe('eventsAtPointer', () => {
+  const events = [due(1, 1), due(2, 2), due(3, 1)]; // entries: profile 1 -> [d-1, d-3], profile 2 -> [d-2]
+  it.each([
+    ['/data/attributes/events-bulk-create/data/0/attributes/events/data/1/attributes/time', ['d-3']],
+    ['/data/attributes/events-bulk-create/data/1/attributes/events/data/0', ['d-2']],
+    ['/data/attributes/events-bulk-create/data/0/attributes/profile/data/attributes/email', ['d-1', 'd-3']],
+    ['/data/attributes/events-bulk-create/data/5/attributes/events/data/0', []],
+    ['/data', []],
+  ])('%s names %j', (pointer, ids) => {
+    expect(eventsAtPointer(events, pointer).map((e) => e.deliveryId)).toEqual(ids);
   });
 });

@@ -1,0 +1,138 @@
+import { Scope } from '../../src/auth';
+import { DeliveryWorker } from '../../src/delivery';
+import type { EmbeddedStore } from '../../src/store';
+import { ConnectKlaviyoApiKeyDocument, ConnectionsDocument, DeliveriesDocument, InstallStandardMetricsDocument, RecordSignalsDocument, SetMetricRolloutDocument, type SignalInput } from '../generated/graphql';
+import { graphqlRequest } from '../support/graphql-client';
+import { startGatewayWithKlaviyo, type KlaviyoEnvironment } from '../support/klaviyo-gateway';
+
+const product = (i: number) => ({ ProductID: `p_${i}`, ProductName: 'Trail Runner 2', URL: 'https://shop.example.com/p/1', Price: 119.5, Currency: 'USD' });
+const signal = (i: number, profiles: number): SignalInput => ({ metric: 'browse_abandonment', identity: { externalId: `customer-${i % profiles}` }, properties: product(i), idempotencyKey: `browse-${i}`, occurredAt: new Date(Date.UTC(2026, 11, 4, 12, 0, i % 60)).toISOString() });
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('delivery engine (against the fake Klaviyo)', () => {
+  let env: KlaviyoEnvironment;
+  let worker: DeliveryWorker;
+  let ops: string;
+  let storefront: string;
+  const gql = <T, V extends Record<string, unknown>>(document: Parameters<typeof graphqlRequest<T, V>>[1], variables: V, token = ops) => graphqlRequest<T, V>(env.gateway.url, document, { token, variables });
+  const statuses = async () => {
+    const rows = (env.gateway.store as EmbeddedStore).database.prepare('SELECT status, count(*) AS n FROM deliveries GROUP BY status').all() as Array<{ status: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  };
+
+  beforeEach(async () => {
+    env = await startGatewayWithKlaviyo({ fake: { rateLimits: true } });
+    env.fake.addApiKey('pk_delivery_key_0123456789');
+    ops = env.gateway.token({ scopes: [Scope.OpsRead, Scope.OpsWrite, Scope.ConnectionsWrite] });
+    storefront = env.gateway.token({ scopes: [Scope.SignalsWrite] });
+    await gql(InstallStandardMetricsDocument, {});
+    await gql(ConnectKlaviyoApiKeyDocument, { environment: 'PRODUCTION', apiKey: 'pk_delivery_key_0123456789' });
+    await gql(SetMetricRolloutDocument, { key: 'browse_abandonment', rollout: { environment: 'PRODUCTION', mode: 'ON' } });
+    worker = new DeliveryWorker({ store: env.gateway.store, connections: env.gateway.services.connections, logger: env.gateway.logger, pollIntervalMs: 20, random: () => 0 });
+  });
+  afterEach(async () => {
+    await worker.stop();
+    await env.stop();
+  });
+
+  const record = async (count: number, profiles: number) => {
+    for (let start = 0; start < count; start += 500) {
+      const inputs = Array.from({ length: Math.min(500, count - start) }, (_, i) => signal(start + i, profiles));
+      const outcome = (await gql(RecordSignalsDocument, { inputs }, storefront)).data!.recordSignals;
+      expect(outcome.errors).toEqual([]);
+    }
+  };
+
+  it('delivers 2,000 signals over 50 profiles exactly once, with their metric, identity, properties, unique_id and time, mostly in bulk', async () => {
+    await record(2000, 50);
+    worker.start();
+    await until(async () => (await statuses()).DELIVERED === 2000);
+    const events = env.fake.account().events;
+    expect(events).toHaveLength(2000);
+    expect(new Set(events.map((e) => e.uniqueId)).size).toBe(2000);
+    const first = events.find((e) => e.uniqueId === 'browse-7')!;
+    expect(first).toMatchObject({ metricName: 'Browse Abandonment', attributes: { properties: product(7), time: new Date(Date.UTC(2026, 11, 4, 12, 0, 7)).toISOString() } });
+    const requests = [...env.fake.requestsTo('/api/event-bulk-create-jobs'), ...env.fake.requestsTo('/api/events')];
+    expect(requests.every((r) => r.violations.length === 0)).toBe(true);
+    expect(env.fake.requestsTo('/api/event-bulk-create-jobs').filter((r) => r.status === 202).length).toBe(2);
+    expect(env.fake.account().profiles.size).toBe(50);
+  });
+
+  it('gets every signal through exactly once while bulk requests fail with 503 and a socket drops', async () => {
+    await record(300, 30);
+    worker = new DeliveryWorker({ store: env.gateway.store, connections: env.gateway.services.connections, logger: env.gateway.logger, pollIntervalMs: 20, batchLimit: 40, random: () => 0, retryPolicy: { retryWindowMs: 3_600_000, baseDelayMs: 1, maxDelayMs: 5 } });
+    env.fake.failNext(3, 503, { path: /event-bulk-create-jobs/ });
+    env.fake.dropNext(1, /event-bulk-create-jobs/);
+    worker.start();
+    await until(async () => (await statuses()).DELIVERED === 300, 30_000);
+    expect(new Set(env.fake.account().events.map((e) => e.uniqueId)).size).toBe(300);
+    expect(env.fake.account().events).toHaveLength(300);
+  });
+
+  it('fails the one event Klaviyo refuses inside a bulk job with its pointer, and delivers the rest', async () => {
+    await record(500, 100);
+    // A payload Klaviyo refuses: a metric name of 128 characters in one stored event.
+    const db = (env.gateway.store as EmbeddedStore).database;
+    const victim = db.prepare("SELECT d.id FROM deliveries d JOIN signals s ON s.id = d.signal_id WHERE s.idempotency_key = 'browse-250'").pluck().get() as string;
+    const payload = JSON.parse(db.prepare('SELECT payload FROM deliveries WHERE id = ?').pluck().get(victim) as string);
+    payload.data.attributes.metric.data.attributes.name = 'x'.repeat(128);
+    db.prepare('UPDATE deliveries SET payload = ? WHERE id = ?').run(JSON.stringify(payload), victim);
+    worker.start();
+    await until(async () => (await statuses()).DELIVERED === 499 && (await statuses()).FAILED === 1);
+    const failed = (await gql(DeliveriesDocument, { filter: { status: ['FAILED'] } })).data!.deliveries.edges[0]!.node;
+    expect(failed.id).toBe(victim);
+    const row = JSON.parse(db.prepare('SELECT failure FROM deliveries WHERE id = ?').pluck().get(victim) as string);
+    expect(row).toMatchObject({ category: 'PAYLOAD', httpStatus: 400, pointer: expect.stringMatching(/^\/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+/) });
+    expect(env.fake.account().events).toHaveLength(499);
+  });
+
+  it('holds deliveries when Klaviyo refuses the key, and sends them all once after reconnecting', async () => {
+    await record(200, 20);
+    env.fake.account().account.apiKeys.delete('pk_delivery_key_0123456789');
+    worker.start();
+    await until(async () => (await statuses()).HELD === 200);
+    const [connection] = (await gql(ConnectionsDocument, {})).data!.connections;
+    expect(connection).toMatchObject({ status: 'NEEDS_REAUTH', health: { state: 'AUTH_BROKEN' } });
+    expect(env.fake.account().events).toHaveLength(0);
+
+    env.fake.addApiKey('pk_delivery_key_new_0123456789');
+    const reconnected = (await gql(ConnectKlaviyoApiKeyDocument, { environment: 'PRODUCTION', apiKey: 'pk_delivery_key_new_0123456789' })).data!.connectKlaviyoApiKey;
+    expect(reconnected.id).toBe(connection!.id);
+    await until(async () => (await statuses()).DELIVERED === 200);
+    expect(new Set(env.fake.account().events.map((e) => e.uniqueId)).size).toBe(200);
+    expect(env.fake.account().events).toHaveLength(200);
+  });
+
+  it('never lets two workers send for one connection at once', async () => {
+    await record(1000, 10);
+    const second = new DeliveryWorker({ store: env.gateway.store, connections: env.gateway.services.connections, logger: env.gateway.logger, pollIntervalMs: 5, batchLimit: 100 });
+    worker = new DeliveryWorker({ store: env.gateway.store, connections: env.gateway.services.connections, logger: env.gateway.logger, pollIntervalMs: 5, batchLimit: 100 });
+    env.fake.latencyMs = 30;
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const original = env.fake.requests.push.bind(env.fake.requests);
+    env.fake.requests.push = (...items) => {
+      const bulk = items.filter((r) => r.path.startsWith('/api/event')).length;
+      inFlight += bulk;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => (inFlight -= bulk), 25);
+      return original(...items);
+    };
+    worker.start();
+    second.start();
+    try {
+      await until(async () => (await statuses()).DELIVERED === 1000, 30_000);
+    } finally {
+      await second.stop();
+    }
+    expect(maxInFlight).toBe(1);
+    expect(env.fake.account().events).toHaveLength(1000);
+  });
+});
