@@ -49,7 +49,7 @@ export function decodeCursor(cursor: string): DeliveryCursor {
 
 /** The read side of deliveries: filtered pages and per-metric stats, brand-scoped. */
 export class DeliveryReports {
-  constructor(private readonly store: Pick<Store, 'intake' | 'metrics'>) {}
+  constructor(private readonly store: Pick<Store, 'intake' | 'metrics' | 'deliveryQueue'>) {}
 
   async page(brand: string, filter: DeliveryFilter | null, first: number, after: string | null): Promise<DeliveryPageResult> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) throw new BadUserInputError('first', `first is 1 to ${MAX_PAGE_SIZE}`);
@@ -84,6 +84,12 @@ export class DeliveryReports {
         },
       ];
     });
+  }
+
+  /** retryDeliveries: FAILED and HELD deliveries matching the filter go back to QUEUED; how many did. */
+  async retry(brand: string, filter: DeliveryFilter): Promise<number> {
+    const query = await this.query(brand, filter);
+    return query ? this.store.deliveryQueue.requeue(brand, query, new Date()) : 0;
   }
 
   /** The filter in store terms; null when it names a metric the brand does not have (nothing can match). */

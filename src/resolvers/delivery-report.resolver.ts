@@ -29,6 +29,12 @@ export class DeliveryReportResolver {
     return context.services.deliveries.stats(requireViewer(context).brand, since, until ?? null);
   }
 
+  @Authorized(Scope.OpsWrite)
+  @Mutation(() => Int, { description: 'FAILED and HELD deliveries matching -> QUEUED; returns how many.' })
+  retryDeliveries(@Arg('filter', () => DeliveryFilterInput) filter: DeliveryFilterInput, @Ctx() context: GatewayContext): Promise<number> {
+    return context.services.deliveries.retry(requireViewer(context).brand, filter);
+  }
+
   @Authorized(Scope.ProfilesErase)
   @Mutation(() => Boolean, { description: 'Erase identity graph and stored personal data; request deletion at Klaviyo.' })
   forgetProfile(@Arg('id', () => ID) id: string, @Ctx() context: GatewayContext): Promise<boolean> {

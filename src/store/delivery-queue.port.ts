@@ -1,4 +1,4 @@
-import type { DeliveryFailureRecord, DeliveryRecord } from './intake.port';
+import type { DeliveryFailureRecord, DeliveryQuery, DeliveryRecord } from './intake.port';
 
 /**
  * The delivery engine's side of the deliveries aggregate: one sender per
@@ -29,4 +29,6 @@ export interface DeliveryQueue {
   holdConnection(connectionId: string, now: Date): Promise<number>;
   /** The connection works again: its HELD deliveries become QUEUED. Returns how many. */
   releaseHeld(connectionId: string, now: Date): Promise<number>;
+  /** retryDeliveries: the brand's FAILED and HELD deliveries matching `query` become QUEUED, with a fresh retry window. */
+  requeue(brand: string, query: DeliveryQuery, now: Date): Promise<number>;
 }

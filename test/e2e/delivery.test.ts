@@ -1,7 +1,7 @@
 import { Scope } from '../../src/auth';
 import { DeliveryWorker } from '../../src/delivery';
 import type { EmbeddedStore } from '../../src/store';
-import { ConnectKlaviyoApiKeyDocument, ConnectionsDocument, DeliveriesDocument, InstallStandardMetricsDocument, RecordSignalsDocument, SetMetricRolloutDocument, type SignalInput } from '../generated/graphql';
+import { ConnectKlaviyoApiKeyDocument, ConnectionsDocument, DeliveriesDocument, RetryDeliveriesDocument, InstallStandardMetricsDocument, RecordSignalsDocument, SetMetricRolloutDocument, type SignalInput } from '../generated/graphql';
 import { graphqlRequest } from '../support/graphql-client';
 import { startGatewayWithKlaviyo, type KlaviyoEnvironment } from '../support/klaviyo-gateway';
 
@@ -91,6 +91,14 @@ describe('delivery engine (against the fake Klaviyo)', () => {
     const row = JSON.parse(db.prepare('SELECT failure FROM deliveries WHERE id = ?').pluck().get(victim) as string);
     expect(row).toMatchObject({ category: 'PAYLOAD', httpStatus: 400, pointer: expect.stringMatching(/^\/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+/) });
     expect(env.fake.account().events).toHaveLength(499);
+
+    // Fixed at the source, replayed: retryDeliveries requeues exactly the failed one.
+    payload.data.attributes.metric.data.attributes.name = 'Browse Abandonment';
+    db.prepare('UPDATE deliveries SET payload = ? WHERE id = ?').run(JSON.stringify(payload), victim);
+    expect((await gql(RetryDeliveriesDocument, { filter: { status: ['FAILED'] } })).data!.retryDeliveries).toBe(1);
+    await until(async () => (await statuses()).DELIVERED === 500);
+    expect(env.fake.account().events).toHaveLength(500);
+    expect((await gql(RetryDeliveriesDocument, { filter: {} })).data!.retryDeliveries).toBe(0);
   });
 
   it('holds deliveries when Klaviyo refuses the key, and sends them all once after reconnecting', async () => {

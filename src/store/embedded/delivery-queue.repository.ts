@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
-import type { DeliveryRecord } from '../intake.port';
-import { toDelivery } from './intake.repository';
+import type { DeliveryQuery, DeliveryRecord } from '../intake.port';
+import { deliveryFilter, toDelivery } from './intake.repository';
 
 /** The delivery queue in SQLite: leases and claims are single UPDATEs, so two processes never both win. */
 export class EmbeddedDeliveryQueue implements DeliveryQueue {
@@ -61,5 +61,12 @@ export class EmbeddedDeliveryQueue implements DeliveryQueue {
 
   async releaseHeld(connectionId: string, now: Date): Promise<number> {
     return this.db.prepare("UPDATE deliveries SET status = 'QUEUED', next_attempt_at = NULL, updated_at = ? WHERE connection_id = ? AND status = 'HELD'").run(now.toISOString(), connectionId).changes;
+  }
+
+  async requeue(brand: string, query: DeliveryQuery, now: Date): Promise<number> {
+    const { where, params } = deliveryFilter(brand, query);
+    return this.db
+      .prepare(`UPDATE deliveries SET status = 'QUEUED', next_attempt_at = NULL, first_attempt_at = NULL, failure = NULL, updated_at = ? WHERE ${where} AND status IN ('FAILED', 'HELD')`)
+      .run(now.toISOString(), ...params).changes;
   }
 }

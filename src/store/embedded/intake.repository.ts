@@ -372,7 +372,7 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
   }
 }
 
-function deliveryFilter(brand: string, query: DeliveryQuery): { where: string; params: unknown[] } {
+export function deliveryFilter(brand: string, query: DeliveryQuery): { where: string; params: unknown[] } {
   const clauses = ['brand = ?'];
   const params: unknown[] = [brand];
   if (query.metricId !== undefined) (clauses.push('metric_id = ?'), params.push(query.metricId));

@@ -1,7 +1,7 @@
 import type { DeliveryDoc, Models } from '../../models';
 import type { DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
-import type { DeliveryRecord } from '../intake.port';
-import { toDeliveryRecord } from './intake.repository';
+import type { DeliveryQuery, DeliveryRecord } from '../intake.port';
+import { deliveryFilter, toDeliveryRecord } from './intake.repository';
 
 const DUPLICATE_KEY = 11000;
 
@@ -57,6 +57,16 @@ export class MongoDeliveryQueue implements DeliveryQueue {
 
   async releaseHeld(connectionId: string, now: Date): Promise<number> {
     const result = await this.models.Delivery.updateMany({ connectionId, status: 'HELD' }, { $set: { status: 'QUEUED', nextAttemptAt: null, updatedAt: now } });
+    return result.modifiedCount;
+  }
+
+  async requeue(brand: string, query: DeliveryQuery, now: Date): Promise<number> {
+    const filter = deliveryFilter(brand, query);
+    const statuses = (query.statuses ?? ['FAILED', 'HELD']).filter((s) => s === 'FAILED' || s === 'HELD');
+    const result = await this.models.Delivery.updateMany(
+      { ...filter, status: { $in: statuses } },
+      { $set: { status: 'QUEUED', nextAttemptAt: null, firstAttemptAt: null, failure: null, updatedAt: now } },
+    );
     return result.modifiedCount;
   }
 }

@@ -286,7 +286,7 @@ export class MongoIntakeRepository implements IntakeRepository {
   }
 }
 
-function deliveryFilter(brand: string, query: DeliveryQuery): Record<string, unknown> {
+export function deliveryFilter(brand: string, query: DeliveryQuery): Record<string, unknown> {
   const filter: Record<string, unknown> = { brand };
   if (query.metricId !== undefined) filter.metricId = query.metricId;
   if (query.statuses?.length) filter.status = { $in: [...query.statuses] };
