@@ -1,5 +1,5 @@
 export { ConnectionService, AUTHORIZATION_TTL_MS, type AuthorizationRequest, type ConnectionServiceDependencies } from './connection-service';
 export { AccessTokens, needsRefresh, DEFAULT_REFRESH_POLICY, type RefreshPolicy } from './access-tokens';
 export { TokenVault, VaultError, type SecretBinding } from './vault';
-export { connectionHealth, type ConnectionHealth, type HealthState } from './health';
+export { connectionHealth, type ConnectionHealth, type HealthState, type DeliveryEvidence } from './health';
 export { rotateVaultKeys, type RotationReport } from './rotate-keys';

@@ -7,6 +7,9 @@ import { requireViewer } from '../schema/auth-checker';
 import { AuthorizationRequestType, ConnectionHealthType, ConnectionType } from '../schema/connection.type';
 import { Environment } from '../schema/enums';
 
+/** Health looks at the last hour of deliveries. */
+const HEALTH_WINDOW_MS = 3600_000;
+
 @Resolver(() => ConnectionType)
 export class ConnectionResolver {
   @Authorized(Scope.OpsRead)
@@ -52,8 +55,11 @@ export class ConnectionResolver {
   }
 
   @FieldResolver(() => ConnectionHealthType)
-  health(@Root() connection: ConnectionRecord): ConnectionHealthType {
-    return connectionHealth(connection);
+  async health(@Root() connection: ConnectionRecord, @Ctx() context: GatewayContext): Promise<ConnectionHealthType> {
+    const activity = await context.store.deliveryQueue.activity(connection.id, new Date(Date.now() - HEALTH_WINDOW_MS));
+    const names = new Map<string, string>();
+    for (const failure of activity.failures) names.set(failure.metricId, (await context.loaders?.metric.load(failure.metricId))?.name ?? 'unknown metric');
+    return connectionHealth(connection, { activity, metricName: (id) => names.get(id) ?? 'unknown metric' });
   }
 }
 

@@ -13,7 +13,19 @@ export interface DeliveryOutcome {
   readonly failure: DeliveryFailureRecord | null;
 }
 
+/** What a connection's deliveries say about it, for its health. */
+export interface ConnectionActivity {
+  readonly held: number;
+  readonly pending: number;
+  readonly lastDeliveredAt: Date | null;
+  /** Delivered since `since`. */
+  readonly delivered: number;
+  /** Deliveries failed or retrying since `since`, by status and category, with the latest detail and metric. */
+  readonly failures: ReadonlyArray<{ readonly status: 'FAILED' | 'RETRYING'; readonly category: string; readonly count: number; readonly detail: string; readonly metricId: string }>;
+}
+
 export interface DeliveryQueue {
+  activity(connectionId: string, since: Date): Promise<ConnectionActivity>;
   /** Takes or renews the connection's sender lease; false while another owner's lease is live. */
   acquireLease(connectionId: string, owner: string, until: Date, now: Date): Promise<boolean>;
   releaseLease(connectionId: string, owner: string): Promise<void>;

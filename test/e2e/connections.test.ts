@@ -90,7 +90,7 @@ describe('Klaviyo connections (against the fake Klaviyo)', () => {
     expect(env.fake.requestsTo('/api/accounts')).toHaveLength(1);
 
     const [connection] = (await gql(ConnectionsDocument)).data!.connections;
-    expect(connection).toMatchObject({ environment: 'PRODUCTION', authMethod: 'OAUTH', status: 'CONNECTED', klaviyoAccountId: 'WBhXHN', klaviyoAccountName: 'Acme Store', klaviyoTestAccount: false, lastError: null, health: { state: 'HEALTHY', heldDeliveries: 0 } });
+    expect(connection).toMatchObject({ environment: 'PRODUCTION', authMethod: 'OAUTH', status: 'CONNECTED', klaviyoAccountId: 'WBhXHN', klaviyoAccountName: 'Acme Store', klaviyoTestAccount: false, lastError: null, health: { state: 'IDLE', heldDeliveries: 0 } });
     expect(connection!.scopes).toEqual(['accounts:read', 'events:write', 'profiles:write', 'metrics:read']);
     expect(Date.parse(connection!.accessTokenExpiresAt!) - Date.now()).toBeGreaterThan(3500_000);
   });
@@ -146,7 +146,7 @@ describe('Klaviyo connections (against the fake Klaviyo)', () => {
     const again = await installThroughBrowser();
     expect(again.status).toBe(200);
     const reconnected = (await gql(ConnectionDocument, { id: connected!.id })).data!.connection;
-    expect(reconnected).toMatchObject({ id: connected!.id, status: 'CONNECTED', lastError: null, health: { state: 'HEALTHY' } });
+    expect(reconnected).toMatchObject({ id: connected!.id, status: 'CONNECTED', lastError: null, health: { state: 'IDLE' } });
     expect((await gql(ConnectionsDocument)).data!.connections).toHaveLength(1);
   });
 
@@ -197,7 +197,7 @@ describe('Klaviyo connections (against the fake Klaviyo)', () => {
     expect((await gql(ConnectionsDocument)).data!.connections).toEqual([]);
 
     const keyed = (await gql(ConnectKlaviyoApiKeyDocument, { environment: 'PRODUCTION', apiKey: API_KEY })).data!.connectKlaviyoApiKey;
-    expect(keyed).toMatchObject({ authMethod: 'API_KEY', status: 'CONNECTED', klaviyoAccountId: 'WBhXHN', health: { state: 'HEALTHY' } });
+    expect(keyed).toMatchObject({ authMethod: 'API_KEY', status: 'CONNECTED', klaviyoAccountId: 'WBhXHN', health: { state: 'IDLE' } });
     expect(env.fake.requestsTo('/api/accounts').at(-1)!.headers.authorization).toBe(`Klaviyo-API-Key ${API_KEY}`);
 
     await installThroughBrowser();

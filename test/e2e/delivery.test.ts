@@ -88,6 +88,9 @@ describe('delivery engine (against the fake Klaviyo)', () => {
     await until(async () => (await statuses()).DELIVERED === 499 && (await statuses()).FAILED === 1);
     const failed = (await gql(DeliveriesDocument, { filter: { status: ['FAILED'] } })).data!.deliveries.edges[0]!.node;
     expect(failed.id).toBe(victim);
+    const [unhealthy] = (await gql(ConnectionsDocument, {})).data!.connections;
+    expect(unhealthy!.health).toMatchObject({ state: 'PAYLOAD_ERRORS', summary: expect.stringMatching(/^Events arrive \(499 in the last hour\), but Klaviyo refused 1 Browse Abandonment event: Metric names must be shorter than 128 characters/) });
+    expect(unhealthy!.health.lastDeliveredAt).not.toBeNull();
     const row = JSON.parse(db.prepare('SELECT failure FROM deliveries WHERE id = ?').pluck().get(victim) as string);
     expect(row).toMatchObject({ category: 'PAYLOAD', httpStatus: 400, pointer: expect.stringMatching(/^\/data\/attributes\/events-bulk-create\/data\/\d+\/attributes\/events\/data\/\d+/) });
     expect(env.fake.account().events).toHaveLength(499);
@@ -107,7 +110,7 @@ describe('delivery engine (against the fake Klaviyo)', () => {
     worker.start();
     await until(async () => (await statuses()).HELD === 200);
     const [connection] = (await gql(ConnectionsDocument, {})).data!.connections;
-    expect(connection).toMatchObject({ status: 'NEEDS_REAUTH', health: { state: 'AUTH_BROKEN' } });
+    expect(connection).toMatchObject({ status: 'NEEDS_REAUTH', health: { state: 'AUTH_BROKEN', heldDeliveries: 200 } });
     expect(env.fake.account().events).toHaveLength(0);
 
     env.fake.addApiKey('pk_delivery_key_new_0123456789');

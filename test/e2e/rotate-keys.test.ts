@@ -62,7 +62,7 @@ describe('signals-gateway rotate-keys', () => {
     const connections = (await graphqlRequest(gateway.url, ConnectionsDocument, { token: gateway.token() })).data!.connections;
     for (const connection of connections) {
       const verified = await graphqlRequest(gateway.url, VerifyConnectionDocument, { token: gateway.token(), variables: { id: connection.id } });
-      expect(verified.data?.verifyConnection).toMatchObject({ status: 'CONNECTED', lastError: null, health: { state: 'HEALTHY' } });
+      expect(verified.data?.verifyConnection).toMatchObject({ status: 'CONNECTED', lastError: null, health: { state: 'IDLE' } });
     }
     expect(connections.map((c) => c.authMethod).sort()).toEqual(['API_KEY', 'OAUTH']);
 

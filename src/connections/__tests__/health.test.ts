@@ -30,3 +30,28 @@ describe('connectionHealth', () => {
     expect(health).toMatchObject({ heldDeliveries: 0, lastDeliveredAt: null });
   });
 });
+
+describe('connectionHealth from the last hour of deliveries', () => {
+  const activity = (overrides: Partial<import('../../store').ConnectionActivity> = {}) => ({ held: 0, pending: 0, delivered: 0, lastDeliveredAt: null, failures: [], ...overrides });
+  const metricName = (id: string) => (id === 'm-cart' ? 'Cart Abandonment' : 'Browse Abandonment');
+  it.each<[string, Partial<ConnectionRecord>, ReturnType<typeof activity>, string, string | RegExp]>([
+    ['no traffic', {}, activity(), 'IDLE', /nothing delivered in the last hour/],
+    ['events accepted', {}, activity({ delivered: 120, lastDeliveredAt: at }), 'HEALTHY', 'Delivering to Klaviyo account WBhXHN (Acme): 120 events accepted in the last hour'],
+    [
+      'one metric refused',
+      {},
+      activity({ delivered: 118, failures: [{ status: 'FAILED', category: 'PAYLOAD', count: 2, detail: 'Metric names must be shorter than 128 characters.', metricId: 'm-cart' }] }),
+      'PAYLOAD_ERRORS',
+      'Events arrive (118 in the last hour), but Klaviyo refused 2 Cart Abandonment events: Metric names must be shorter than 128 characters.',
+    ],
+    ['throttled', {}, activity({ pending: 40, failures: [{ status: 'RETRYING', category: 'RATE_LIMIT', count: 40, detail: 'throttled', metricId: 'm-cart' }] }), 'RATE_LIMITED', /throttling/],
+    ['an outage', {}, activity({ pending: 9, failures: [{ status: 'RETRYING', category: 'UPSTREAM', count: 9, detail: 'Service unavailable.', metricId: 'm-cart' }] }), 'UPSTREAM_ERRORS', /Service unavailable.*being retried/],
+    ['auth broken beats everything', { status: 'NEEDS_REAUTH', lastError: { code: 'invalid_grant', message: 'm', at } }, activity({ held: 200, failures: [{ status: 'FAILED', category: 'PAYLOAD', count: 1, detail: 'x', metricId: 'm-cart' }] }), 'AUTH_BROKEN', 'Klaviyo refused the refresh token: reconnect the app'],
+  ])('%s', (_case, overrides, evidence, state, summary) => {
+    const health = connectionHealth({ ...base, ...overrides }, { activity: evidence, metricName });
+    expect(health.state).toBe(state);
+    if (typeof summary === 'string') expect(health.summary).toBe(summary);
+    else expect(health.summary).toMatch(summary);
+    expect(health.heldDeliveries).toBe(evidence.held);
+  });
+});

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
+import type { ConnectionActivity, DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
 import type { DeliveryQuery, DeliveryRecord } from '../intake.port';
 import { deliveryFilter, toDelivery } from './intake.repository';
 
@@ -68,5 +68,38 @@ export class EmbeddedDeliveryQueue implements DeliveryQueue {
     return this.db
       .prepare(`UPDATE deliveries SET status = 'QUEUED', next_attempt_at = NULL, first_attempt_at = NULL, failure = NULL, updated_at = ? WHERE ${where} AND status IN ('FAILED', 'HELD')`)
       .run(now.toISOString(), ...params).changes;
+  }
+
+  async activity(connectionId: string, since: Date): Promise<ConnectionActivity> {
+    const counts = this.db
+      .prepare(
+        `SELECT count(*) FILTER (WHERE status = 'HELD') AS held,
+                count(*) FILTER (WHERE status IN ('QUEUED', 'RETRYING', 'DELIVERING')) AS pending,
+                count(*) FILTER (WHERE status = 'DELIVERED' AND delivered_at >= @since) AS delivered,
+                max(delivered_at) AS last_delivered
+         FROM deliveries WHERE connection_id = @connectionId`,
+      )
+      .get({ connectionId, since: since.toISOString() }) as { held: number; pending: number; delivered: number; last_delivered: string | null };
+    const failures = this.db
+      .prepare(
+        `SELECT status, json_extract(failure, '$.category') AS category, count(*) AS count,
+                (SELECT json_extract(f.failure, '$.detail') || char(0) || f.metric_id FROM deliveries f
+                  WHERE f.connection_id = d.connection_id AND f.status = d.status AND json_extract(f.failure, '$.category') = json_extract(d.failure, '$.category')
+                  ORDER BY f.updated_at DESC LIMIT 1) AS latest
+         FROM deliveries d
+         WHERE connection_id = @connectionId AND status IN ('FAILED', 'RETRYING') AND failure IS NOT NULL AND updated_at >= @since
+         GROUP BY status, category`,
+      )
+      .all({ connectionId, since: since.toISOString() }) as Array<{ status: 'FAILED' | 'RETRYING'; category: string; count: number; latest: string }>;
+    return {
+      held: counts.held,
+      pending: counts.pending,
+      delivered: counts.delivered,
+      lastDeliveredAt: counts.last_delivered ? new Date(counts.last_delivered) : null,
+      failures: failures.map((f) => {
+        const [detail = '', metricId = ''] = f.latest.split('\u0000');
+        return { status: f.status, category: f.category, count: f.count, detail, metricId };
+      }),
+    };
   }
 }

@@ -1,5 +1,5 @@
 import type { DeliveryDoc, Models } from '../../models';
-import type { DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
+import type { ConnectionActivity, DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
 import type { DeliveryQuery, DeliveryRecord } from '../intake.port';
 import { deliveryFilter, toDeliveryRecord } from './intake.repository';
 
@@ -68,5 +68,26 @@ export class MongoDeliveryQueue implements DeliveryQueue {
       { $set: { status: 'QUEUED', nextAttemptAt: null, firstAttemptAt: null, failure: null, updatedAt: now } },
     );
     return result.modifiedCount;
+  }
+
+  async activity(connectionId: string, since: Date): Promise<ConnectionActivity> {
+    const [held, pending, delivered, last, failures] = await Promise.all([
+      this.models.Delivery.countDocuments({ connectionId, status: 'HELD' }),
+      this.models.Delivery.countDocuments({ connectionId, status: { $in: ['QUEUED', 'RETRYING', 'DELIVERING'] } }),
+      this.models.Delivery.countDocuments({ connectionId, status: 'DELIVERED', deliveredAt: { $gte: since } }),
+      this.models.Delivery.findOne({ connectionId, status: 'DELIVERED' }, { deliveredAt: 1 }).sort({ deliveredAt: -1 }).lean<DeliveryDoc>(),
+      this.models.Delivery.aggregate<{ _id: { status: 'FAILED' | 'RETRYING'; category: string }; count: number; detail: string; metricId: string }>([
+        { $match: { connectionId, status: { $in: ['FAILED', 'RETRYING'] }, failure: { $ne: null }, updatedAt: { $gte: since } } },
+        { $sort: { updatedAt: -1 } },
+        { $group: { _id: { status: '$status', category: '$failure.category' }, count: { $sum: 1 }, detail: { $first: '$failure.detail' }, metricId: { $first: '$metricId' } } },
+      ]),
+    ]);
+    return {
+      held,
+      pending,
+      delivered,
+      lastDeliveredAt: last?.deliveredAt ?? null,
+      failures: failures.map((f) => ({ status: f._id.status, category: f._id.category, count: f.count, detail: f.detail, metricId: f.metricId })),
+    };
   }
 }
