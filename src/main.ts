@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ALL_SCOPES, mintCallerToken } from './auth';
 import { ConfigError, loadConfig, type LoadedConfig } from './config';
 import { createLogger } from './logging';
-import { DeliveryWorker } from './delivery';
+import { DEFAULT_RETRY_POLICY, DeliveryWorker } from './delivery';
 import { startServer } from './server';
 import { createServices } from './services';
 import { openStore } from './store';
@@ -28,7 +28,16 @@ async function main(): Promise<void> {
   const services = createServices({ config, store, logger });
   // Even a worker-only process answers /healthz and /readyz; it serves GraphQL only when its role includes api.
   const server = await startServer({ config, store, logger, services, graphql: config.role !== 'worker' });
-  const worker = config.role === 'api' ? undefined : new DeliveryWorker({ store, connections: services.connections, logger: logger.child({ component: 'delivery' }) });
+  const worker =
+    config.role === 'api'
+      ? undefined
+      : new DeliveryWorker({
+          store,
+          connections: services.connections,
+          logger: logger.child({ component: 'delivery' }),
+          leaseTtlMs: config.delivery.leaseTtlMs,
+          retryPolicy: { ...DEFAULT_RETRY_POLICY, retryWindowMs: config.delivery.retryWindowMs },
+        });
   worker?.start();
   logger.info({ url: server.url, port: server.port, store: store.kind, nodeEnv: config.nodeEnv, role: config.role }, 'signals-gateway is listening');
 

@@ -51,6 +51,8 @@ export const envSchema = z.object({
   KLAVIYO_REVISION: z.string().regex(/^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/, 'must look like 2026-07-15').default('2026-07-15'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  DELIVERY_LEASE_SECONDS: z.coerce.number().min(1).max(600).default(30),
+  RETRY_WINDOW: z.coerce.number().min(60).default(86_400),
   DEFAULT_PHONE_REGION: z
     .string()
     .default('US')

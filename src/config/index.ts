@@ -46,6 +46,12 @@ export interface Config {
   readonly logLevel: RawEnv['LOG_LEVEL'];
   /** `api` serves GraphQL, `worker` delivers to Klaviyo, `all` (default) does both in one process. */
   readonly role: RawEnv['ROLE'];
+  readonly delivery: {
+    /** A sender's lease; a crashed sender's in-flight deliveries are taken back after it. */
+    readonly leaseTtlMs: number;
+    /** How long after the first attempt retryable failures keep retrying. */
+    readonly retryWindowMs: number;
+  };
   /** Where national-format phone numbers are read (libphonenumber country code). */
   readonly defaultPhoneRegion: CountryCode;
 }
@@ -155,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): LoadedConfig {
     logLevel: raw.LOG_LEVEL,
     defaultPhoneRegion: raw.DEFAULT_PHONE_REGION as CountryCode,
     role: raw.ROLE,
+    delivery: { leaseTtlMs: raw.DELIVERY_LEASE_SECONDS * 1000, retryWindowMs: raw.RETRY_WINDOW * 1000 },
   };
   return { config: deepFreeze(config), warnings };
 }
