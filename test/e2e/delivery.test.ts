@@ -121,6 +121,33 @@ describe('delivery engine (against the fake Klaviyo)', () => {
     expect(env.fake.account().events).toHaveLength(200);
   });
 
+  it("pauses a connection for Retry-After on a 429 while another brand's connection keeps sending", async () => {
+    await env.fake.stop();
+    await env.gateway.stop();
+    env = await startGatewayWithKlaviyo({ fake: { accounts: [{ id: 'ACME01' }, { id: 'GLOBEX' }] } });
+    env.fake.addApiKey('pk_acme_key_0123456789', undefined, 'ACME01');
+    env.fake.addApiKey('pk_globex_key_0123456789', undefined, 'GLOBEX');
+    for (const [brand, key] of [['acme', 'pk_acme_key_0123456789'], ['globex', 'pk_globex_key_0123456789']] as const) {
+      const token = env.gateway.token({ brand, scopes: [Scope.OpsRead, Scope.OpsWrite, Scope.ConnectionsWrite, Scope.SignalsWrite] });
+      await graphqlRequest(env.gateway.url, InstallStandardMetricsDocument, { token });
+      await graphqlRequest(env.gateway.url, ConnectKlaviyoApiKeyDocument, { token, variables: { environment: 'PRODUCTION', apiKey: key } });
+      await graphqlRequest(env.gateway.url, SetMetricRolloutDocument, { token, variables: { key: 'browse_abandonment', rollout: { environment: 'PRODUCTION', mode: 'ON' } } });
+      await graphqlRequest(env.gateway.url, RecordSignalsDocument, { token, variables: { inputs: Array.from({ length: 100 }, (_, i) => signal(i, 10)) } });
+    }
+    env.fake.failNext(1, 429, { headers: { 'Retry-After': '2' }, authorization: 'Klaviyo-API-Key pk_acme_key_0123456789' });
+    worker = new DeliveryWorker({ store: env.gateway.store, connections: env.gateway.services.connections, logger: env.gateway.logger, pollIntervalMs: 20, batchLimit: 10 });
+    worker.start();
+    await until(async () => (await statuses()).DELIVERED === 200, 30_000);
+    const sends = (key: string) => env.fake.requests.filter((r) => r.path.startsWith('/api/event') && r.headers.authorization === `Klaviyo-API-Key ${key}`);
+    const acme = sends('pk_acme_key_0123456789');
+    const throttledAt = acme.find((r) => r.status === 429)!.at;
+    const nextAcme = acme.find((r) => r.at > throttledAt)!.at;
+    expect(nextAcme - throttledAt).toBeGreaterThanOrEqual(2000);
+    const globexMeanwhile = sends('pk_globex_key_0123456789').filter((r) => r.at > throttledAt && r.at < nextAcme && r.status === 202);
+    expect(globexMeanwhile.length).toBeGreaterThan(0);
+    expect(new Set(env.fake.account('ACME01').events.map((e) => e.uniqueId)).size).toBe(100);
+  });
+
   it('never lets two workers send for one connection at once', async () => {
     await record(1000, 10);
     const second = new DeliveryWorker({ store: env.gateway.store, connections: env.gateway.services.connections, logger: env.gateway.logger, pollIntervalMs: 5, batchLimit: 100 });

@@ -19,6 +19,8 @@ export interface RecordedRequest {
   readonly query: URLSearchParams;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: unknown;
+  /** When it arrived, ms since the epoch. */
+  readonly at: number;
   status: number;
   /** OpenAPI violations of the body, empty when it was valid. */
   violations: Array<{ pointer: string; message: string }>;
@@ -40,6 +42,9 @@ interface Fault {
   readonly status: number;
   readonly path: RegExp;
   readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  /** Only requests with this Authorization header (one connection's credentials). */
+  readonly authorization?: string;
 }
 
 const ERROR_TITLES: Record<number, string> = { 400: 'Invalid input.', 401: 'Authentication credentials were not provided.', 403: 'You do not have permission to perform this action.', 404: 'Not found.', 409: 'Conflict.', 413: 'Request entity too large.', 415: 'Unsupported media type.', 429: 'Request was throttled.', 500: 'A server error occurred.', 503: 'Service unavailable.' };
@@ -125,8 +130,8 @@ export class FakeKlaviyo {
   }
 
   /** The next `count` requests whose path matches answer `status` (with a Klaviyo error body unless given). */
-  failNext(count: number, status: number, options: { path?: RegExp; body?: unknown } = {}): void {
-    this.faults.push({ remaining: count, status, path: options.path ?? /.*/, body: options.body });
+  failNext(count: number, status: number, options: { path?: RegExp; body?: unknown; headers?: Record<string, string>; authorization?: string } = {}): void {
+    this.faults.push({ remaining: count, status, path: options.path ?? /.*/, body: options.body, headers: options.headers, authorization: options.authorization });
   }
 
   /** The next `count` matching requests get their socket destroyed before any answer. */
@@ -157,7 +162,7 @@ export class FakeKlaviyo {
     } else if (contentType.includes('application/x-www-form-urlencoded')) {
       body = Object.fromEntries(new URLSearchParams(raw));
     }
-    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, status: 0, violations: [] };
+    const record: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, at: Date.now(), status: 0, violations: [] };
     this.requests.push(record);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
@@ -167,11 +172,12 @@ export class FakeKlaviyo {
       req.socket.destroy();
       return;
     }
-    const fault = this.faults.find((f) => f.remaining > 0 && f.path.test(url.pathname));
+    const fault = this.faults.find((f) => f.remaining > 0 && f.path.test(url.pathname) && (f.authorization === undefined || f.authorization === req.headers.authorization));
     if (fault) {
       fault.remaining -= 1;
       record.status = fault.status;
-      return sendJson(res, fault.status, fault.body ?? errorBody({ status: fault.status, code: fault.status >= 500 ? 'error' : 'invalid', title: ERROR_TITLES[fault.status] ?? 'Error.', detail: `injected ${fault.status}` }));
+      const code = fault.status === 429 ? 'throttled' : fault.status >= 500 ? 'error' : 'invalid';
+      return sendJson(res, fault.status, fault.body ?? errorBody({ status: fault.status, code, title: ERROR_TITLES[fault.status] ?? 'Error.', detail: `injected ${fault.status}` }), fault.headers);
     }
 
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
