@@ -1,7 +1,7 @@
 import { Scope } from '../../src/auth';
 import { DeliveryWorker } from '../../src/delivery';
 import type { EmbeddedStore } from '../../src/store';
-import { ConnectKlaviyoApiKeyDocument, ConnectionsDocument, DeliveriesDocument, RetryDeliveriesDocument, InstallStandardMetricsDocument, RecordSignalsDocument, SetMetricRolloutDocument, type SignalInput } from '../generated/graphql';
+import { BeginKlaviyoAuthorizationDocument, ConnectKlaviyoApiKeyDocument, ConnectionsDocument, DisconnectDocument, DeliveriesDocument, RetryDeliveriesDocument, InstallStandardMetricsDocument, RecordSignalsDocument, SetMetricRolloutDocument, type SignalInput } from '../generated/graphql';
 import { graphqlRequest } from '../support/graphql-client';
 import { startGatewayWithKlaviyo, type KlaviyoEnvironment } from '../support/klaviyo-gateway';
 
@@ -119,6 +119,34 @@ describe('delivery engine (against the fake Klaviyo)', () => {
     await until(async () => (await statuses()).DELIVERED === 200);
     expect(new Set(env.fake.account().events.map((e) => e.uniqueId)).size).toBe(200);
     expect(env.fake.account().events).toHaveLength(200);
+  });
+
+  it('holds deliveries when the OAuth grant is revoked mid-run, and sends all of them once after the app is reinstalled', async () => {
+    const [keyed] = (await gql(ConnectionsDocument, {})).data!.connections;
+    await gql(DisconnectDocument, { connectionId: keyed!.id });
+    const install = async () => {
+      const begin = (await gql(BeginKlaviyoAuthorizationDocument, { environment: 'PRODUCTION' })).data!.beginKlaviyoAuthorization;
+      const consent = await fetch(begin.authorizeUrl, { redirect: 'manual' });
+      const callback = await fetch(consent.headers.get('location')!);
+      expect(callback.status).toBe(200);
+      await callback.text();
+    };
+    await install();
+    await record(300, 30);
+    env.fake.latencyMs = 50;
+    worker = new DeliveryWorker({ store: env.gateway.store, connections: env.gateway.services.connections, logger: env.gateway.logger, pollIntervalMs: 20, batchLimit: 50 });
+    worker.start();
+    await until(async () => ((await statuses()).DELIVERED ?? 0) >= 50);
+    env.fake.oauth.revokeAll();
+    await until(async () => ((await statuses()).HELD ?? 0) > 0 && (await statuses()).DELIVERING === undefined);
+    const [broken] = (await gql(ConnectionsDocument, {})).data!.connections;
+    expect(broken).toMatchObject({ id: keyed!.id, status: 'NEEDS_REAUTH', lastError: { code: 'invalid_grant' }, health: { state: 'AUTH_BROKEN' } });
+    expect(broken!.health.heldDeliveries).toBeGreaterThan(0);
+
+    await install();
+    await until(async () => (await statuses()).DELIVERED === 300);
+    expect(new Set(env.fake.account().events.map((e) => e.uniqueId)).size).toBe(300);
+    expect(env.fake.account().events).toHaveLength(300);
   });
 
   it("pauses a connection for Retry-After on a 429 while another brand's connection keeps sending", async () => {
