@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       : new DeliveryWorker({
           store,
           connections: services.connections,
+          bus: services.bus,
           logger: logger.child({ component: 'delivery' }),
           leaseTtlMs: config.delivery.leaseTtlMs,
           retryPolicy: { ...DEFAULT_RETRY_POLICY, retryWindowMs: config.delivery.retryWindowMs },

@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { ConnectionService, TokenVault } from './connections';
 import { KlaviyoOAuth } from './datasources/klaviyo';
 import { DeliveryReports } from './delivery';
+import { EventBus } from './pubsub';
 import { MetricDefinitionService, SignalIntake } from './signals';
 import type { Store } from './store';
 
@@ -12,6 +13,8 @@ export interface Services {
   readonly metrics: MetricDefinitionService;
   readonly intake: SignalIntake;
   readonly deliveries: DeliveryReports;
+  /** Status changes, for subscriptions and monitors. */
+  readonly bus: EventBus;
 }
 
 export function createServices({ config, store, logger }: { config: Config; store: Store; logger: Logger }): Services {
@@ -27,5 +30,6 @@ export function createServices({ config, store, logger }: { config: Config; stor
     metrics,
     intake: new SignalIntake({ store, metrics, defaultPhoneRegion: config.defaultPhoneRegion, logger }),
     deliveries: new DeliveryReports(store),
+    bus: new EventBus(logger),
   };
 }

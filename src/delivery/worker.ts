@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ConnectionService } from '../connections';
 import { FailureCategory, KlaviyoFailure, type EventPayload, type KlaviyoAPI } from '../datasources/klaviyo';
-import type { ConnectionRecord, DeliveryOutcome, DeliveryRecord, Store } from '../store';
+import { Topic, type EventBus } from '../pubsub';
+import type { ConnectionRecord, DeliveryOutcome, DeliveryRecord, DeliveryStatus, Store } from '../store';
 import { eventsAtPointer, planRequests, type DueEvent, type SendPlan } from './batching';
 import { RateBudget, type KlaviyoEndpoint } from './rate-budget';
 import { decideAfterAttempt, DEFAULT_RETRY_POLICY, failureRecord, type RetryPolicyOptions } from './retry-policy';
@@ -20,6 +21,8 @@ export interface DeliveryWorkerOptions {
   readonly retryPolicy?: RetryPolicyOptions;
   readonly now?: () => Date;
   readonly random?: () => number;
+  /** Every status change is published here (never blocking delivery). */
+  readonly bus?: EventBus;
 }
 
 export type WorkerPhase =
@@ -117,6 +120,7 @@ export class DeliveryWorker {
     try {
       const claimed = await deliveryQueue.claimDue(connection.id, this.now(), new Date(this.now().getTime() - this.leaseTtlMs), this.batchLimit);
       if (claimed.length === 0) return;
+      this.publish(connection, 'DELIVERING', claimed.map((d) => d.id));
       const byId = new Map(claimed.map((d) => [d.id, d]));
       const api = this.options.connections.api(connection);
       const due: DueEvent[] = claimed.map((d) => ({ deliveryId: d.id, payload: d.payload as EventPayload }));
@@ -147,7 +151,7 @@ export class DeliveryWorker {
     try {
       const result = plan.kind === 'single' ? await api.createEvent(plan.event.payload) : await api.bulkCreateEvents(plan.body);
       budget.observe(endpoint, result.rateLimit);
-      await this.record(events.map((e) => ({ id: e.deliveryId, status: 'DELIVERED', nextAttemptAt: null, failure: null })));
+      await this.record(connection, events.map((e) => ({ id: e.deliveryId, status: 'DELIVERED', nextAttemptAt: null, failure: null })));
       return false;
     } catch (error) {
       if (!(error instanceof KlaviyoFailure)) throw error;
@@ -156,11 +160,12 @@ export class DeliveryWorker {
         // Never dropped, never counted as payload failures: held until a person reconnects.
         await this.options.connections.recordAuthFailure(connection, error);
         const held = await this.options.store.deliveryQueue.holdConnection(connection.id, this.now());
+        this.publish(connection, 'HELD', [...byId.keys()]);
         this.options.logger.warn({ connectionId: connection.id, brand: connection.brand, held, code: error.code }, 'Klaviyo refused the connection: deliveries held until it is reconnected');
         return true;
       }
       if (error.category === FailureCategory.PAYLOAD && plan.kind === 'bulk') return this.isolatePayloadFailure(api, connection, plan.events, error, byId);
-      await this.record(events.map((e) => this.decide(byId.get(e.deliveryId)!, error)));
+      await this.record(connection, events.map((e) => this.decide(byId.get(e.deliveryId)!, error)));
       return false;
     }
   }
@@ -173,12 +178,12 @@ export class DeliveryWorker {
   private async isolatePayloadFailure(api: KlaviyoAPI, connection: ConnectionRecord, events: readonly DueEvent[], failure: KlaviyoFailure, byId: Map<string, DeliveryRecord>): Promise<boolean> {
     const named = eventsAtPointer(events, failure.pointer);
     if (named.length > 0 && named.length < events.length) {
-      await this.record(named.map((e) => ({ id: e.deliveryId, status: 'FAILED', nextAttemptAt: null, failure: failureRecord(failure) })));
+      await this.record(connection, named.map((e) => ({ id: e.deliveryId, status: 'FAILED', nextAttemptAt: null, failure: failureRecord(failure) })));
       const rest = events.filter((e) => !named.includes(e));
       return this.sendAll(api, connection, rest, byId);
     }
     if (events.length === 1) {
-      await this.record([{ id: events[0]!.deliveryId, status: 'FAILED', nextAttemptAt: null, failure: failureRecord(failure) }]);
+      await this.record(connection, [{ id: events[0]!.deliveryId, status: 'FAILED', nextAttemptAt: null, failure: failureRecord(failure) }]);
       return false;
     }
     const middle = Math.ceil(events.length / 2);
@@ -209,8 +214,15 @@ export class DeliveryWorker {
     }
   }
 
-  private record(outcomes: DeliveryOutcome[]): Promise<void> {
-    return this.options.store.deliveryQueue.recordOutcomes(outcomes, this.now());
+  private async record(connection: ConnectionRecord, outcomes: DeliveryOutcome[]): Promise<void> {
+    await this.options.store.deliveryQueue.recordOutcomes(outcomes, this.now());
+    const byStatus = new Map<DeliveryOutcome['status'], string[]>();
+    for (const outcome of outcomes) byStatus.set(outcome.status, [...(byStatus.get(outcome.status) ?? []), outcome.id]);
+    for (const [status, ids] of byStatus) this.publish(connection, status, ids);
+  }
+
+  private publish(connection: ConnectionRecord, status: DeliveryStatus, deliveryIds: string[]): void {
+    this.options.bus?.publish(Topic.DeliveryUpdated, { brand: connection.brand, connectionId: connection.id, status, deliveryIds });
   }
 }
 

@@ -1,5 +1,6 @@
 import { Scope } from '../../src/auth';
 import { DeliveryWorker } from '../../src/delivery';
+import { Topic } from '../../src/pubsub';
 import type { EmbeddedStore } from '../../src/store';
 import { BeginKlaviyoAuthorizationDocument, ConnectKlaviyoApiKeyDocument, ConnectionsDocument, DisconnectDocument, DeliveriesDocument, RetryDeliveriesDocument, InstallStandardMetricsDocument, RecordSignalsDocument, SetMetricRolloutDocument, type SignalInput } from '../generated/graphql';
 import { graphqlRequest } from '../support/graphql-client';
@@ -52,6 +53,9 @@ describe('delivery engine (against the fake Klaviyo)', () => {
 
   it('delivers 2,000 signals over 50 profiles exactly once, with their metric, identity, properties, unique_id and time, mostly in bulk', async () => {
     await record(2000, 50);
+    const published = new Map<string, number>();
+    env.gateway.services.bus.subscribe(Topic.DeliveryUpdated, (update) => published.set(update.status, (published.get(update.status) ?? 0) + update.deliveryIds.length));
+    worker = new DeliveryWorker({ store: env.gateway.store, connections: env.gateway.services.connections, logger: env.gateway.logger, pollIntervalMs: 20, bus: env.gateway.services.bus });
     worker.start();
     await until(async () => (await statuses()).DELIVERED === 2000);
     const events = env.fake.account().events;
@@ -63,6 +67,9 @@ describe('delivery engine (against the fake Klaviyo)', () => {
     expect(requests.every((r) => r.violations.length === 0)).toBe(true);
     expect(env.fake.requestsTo('/api/event-bulk-create-jobs').filter((r) => r.status === 202).length).toBe(2);
     expect(env.fake.account().profiles.size).toBe(50);
+    // Every status change went out on the bus: 2,000 claimed, 2,000 delivered.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(Object.fromEntries(published)).toEqual({ DELIVERING: 2000, DELIVERED: 2000 });
   });
 
   it('gets every signal through exactly once while bulk requests fail with 503 and a socket drops', async () => {

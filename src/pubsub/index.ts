@@ -1,0 +1,1 @@
+export { EventBus, Topic, type DeliveryUpdate, type TopicPayloads } from './bus';
