@@ -71,7 +71,8 @@ function deliveryHealth(base: Pick<ConnectionHealth, 'lastDeliveredAt' | 'heldDe
   const payload = activity.failures.filter((f) => f.status === 'FAILED' && f.category === 'PAYLOAD').sort((a, b) => b.count - a.count)[0];
   if (payload) {
     const arriving = activity.delivered > 0 ? `Events arrive (${activity.delivered} in the last hour), but` : 'In the last hour';
-    return { ...base, state: 'PAYLOAD_ERRORS', summary: `${arriving} Klaviyo refused ${payload.count} ${metricName(payload.metricId)} event${payload.count > 1 ? 's' : ''}: ${payload.detail}${sandboxWarning}` };
+    const what = payload.metricId ? `${metricName(payload.metricId)} event${payload.count > 1 ? 's' : ''}` : `profile update${payload.count > 1 ? 's' : ''}`;
+    return { ...base, state: 'PAYLOAD_ERRORS', summary: `${arriving} Klaviyo refused ${payload.count} ${what}: ${payload.detail}${sandboxWarning}` };
   }
   const throttled = activity.failures.find((f) => f.status === 'RETRYING' && f.category === 'RATE_LIMIT');
   if (throttled) return { ...base, state: 'RATE_LIMITED', summary: `Klaviyo is throttling this account: ${throttled.count} deliveries wait for their turn${sandboxWarning}` };

@@ -4,3 +4,4 @@ export { decideAfterAttempt, backoffDelayMs, failureRecord, DEFAULT_RETRY_POLICY
 export { RateBudget, KLAVIYO_ENDPOINT_LIMITS, type KlaviyoEndpoint } from './rate-budget';
 export { planRequests, bulkBody, eventsAtPointer, BULK_LIMITS, type DueEvent, type SendPlan } from './batching';
 export { DeliveryWorker, type DeliveryWorkerOptions, type WorkerPhase } from './worker';
+export { buildProfileImportPayload, identifiesSomeone } from './profile-payload';

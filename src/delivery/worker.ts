@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ConnectionService } from '../connections';
-import { FailureCategory, KlaviyoFailure, type EventPayload, type KlaviyoAPI } from '../datasources/klaviyo';
+import { FailureCategory, KlaviyoFailure, type EventPayload, type KlaviyoAPI, type ProfileDeletionPayload, type ProfileImportPayload } from '../datasources/klaviyo';
 import { Topic, type EventBus } from '../pubsub';
 import type { ConnectionRecord, DeliveryOutcome, DeliveryRecord, DeliveryStatus, Store } from '../store';
 import { eventsAtPointer, planRequests, type DueEvent, type SendPlan } from './batching';
@@ -118,6 +118,7 @@ export class DeliveryWorker {
     const leaseUntil = () => new Date(this.now().getTime() + this.leaseTtlMs);
     if (!(await deliveryQueue.acquireLease(connection.id, this.owner, leaseUntil(), this.now()))) return;
     try {
+      await this.sendProfileJobs(connection);
       const claimed = await deliveryQueue.claimDue(connection.id, this.now(), new Date(this.now().getTime() - this.leaseTtlMs), this.batchLimit);
       if (claimed.length === 0) return;
       this.publish(connection, 'DELIVERING', claimed.map((d) => d.id));
@@ -132,6 +133,44 @@ export class DeliveryWorker {
       }
     } finally {
       await deliveryQueue.releaseLease(connection.id, this.owner);
+    }
+  }
+
+  /** Profile imports (identify) and deletions (forgetProfile) of the connection, one request each. */
+  private async sendProfileJobs(connection: ConnectionRecord): Promise<void> {
+    const { deliveryQueue } = this.options.store;
+    const jobs = await deliveryQueue.claimProfileJobs(connection.id, this.now(), new Date(this.now().getTime() - this.leaseTtlMs), 100);
+    if (jobs.length === 0) return;
+    const api = this.options.connections.api(connection);
+    const budget = this.budgetOf(connection.id);
+    for (const job of jobs) {
+      const endpoint: KlaviyoEndpoint = job.kind === 'PROFILE_IMPORT' ? 'profileImport' : 'profileDeletion';
+      for (let wait = budget.delayFor(endpoint); wait > 0; wait = budget.delayFor(endpoint)) await sleep(wait);
+      budget.take(endpoint);
+      try {
+        const result = job.kind === 'PROFILE_IMPORT' ? await api.importProfile(job.payload as ProfileImportPayload) : await api.requestProfileDeletion(job.payload as ProfileDeletionPayload);
+        budget.observe(endpoint, result.rateLimit);
+        await deliveryQueue.recordProfileJobOutcomes([{ id: job.id, status: 'DONE', nextAttemptAt: null, failure: null }], this.now());
+      } catch (error) {
+        if (!(error instanceof KlaviyoFailure)) throw error;
+        if (error.category === FailureCategory.RATE_LIMIT) budget.pause(error.retryAfterMs ?? 1000);
+        const failure = failureRecord(error);
+        const duplicate = error.code === 'duplicate_profile' && typeof error.meta?.duplicate_profile_id === 'string' ? ` (Klaviyo profile ${error.meta.duplicate_profile_id} already holds one of these identifiers)` : '';
+        if (error.category === FailureCategory.AUTH || (error.category === FailureCategory.SCOPE && job.kind === 'PROFILE_IMPORT')) {
+          // The connection is broken: this job waits with it, and the deliveries are held on their next attempt.
+          await this.options.connections.recordAuthFailure(connection, error);
+          await deliveryQueue.recordProfileJobOutcomes([{ id: job.id, status: 'RETRYING', nextAttemptAt: this.now(), failure }], this.now());
+          return;
+        }
+        if (error.category === FailureCategory.SCOPE || error.category === FailureCategory.PAYLOAD) {
+          const detail = error.category === FailureCategory.SCOPE ? `${failure.detail}: the connection lacks data-privacy:write (add it to KLAVIYO_SCOPES and reconnect)` : `${failure.detail}${duplicate}`;
+          await deliveryQueue.recordProfileJobOutcomes([{ id: job.id, status: 'FAILED', nextAttemptAt: null, failure: { ...failure, detail } }], this.now());
+          continue;
+        }
+        const now = this.now();
+        const decision = decideAfterAttempt(error, { attempts: job.attempts + 1, firstAttemptAt: job.firstAttemptAt ?? now, now, random: this.random() }, this.options.retryPolicy ?? DEFAULT_RETRY_POLICY);
+        await deliveryQueue.recordProfileJobOutcomes([{ id: job.id, status: decision.status === 'RETRYING' ? 'RETRYING' : 'FAILED', nextAttemptAt: decision.status === 'RETRYING' ? decision.nextAttemptAt : null, failure }], now);
+      }
     }
   }
 

@@ -130,8 +130,32 @@ export interface DeletionRequestDoc {
   connectionId: string;
   environment: 'SANDBOX' | 'PRODUCTION';
   identifiers: Array<{ kind: string; value: string }>;
-  status: 'PENDING' | 'SENT' | 'FAILED';
+  status: 'PENDING' | 'DELIVERING' | 'RETRYING' | 'SENT' | 'FAILED';
+  attempts: number;
+  nextAttemptAt: Date | null;
+  firstAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  failure: DeliveryDoc['failure'];
   createdAt: Date;
+  updatedAt: Date | null;
+}
+
+/** A profile update for POST /api/profile-import, queued by identify. */
+export interface ProfileImportDoc {
+  _id: string;
+  brand: string;
+  connectionId: string;
+  environment: 'SANDBOX' | 'PRODUCTION';
+  profileId: string;
+  payload: Record<string, unknown>;
+  status: 'QUEUED' | 'DELIVERING' | 'DELIVERED' | 'RETRYING' | 'FAILED';
+  attempts: number;
+  nextAttemptAt: Date | null;
+  firstAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  failure: DeliveryDoc['failure'];
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export const deletionRequestSchema = new Schema<DeletionRequestDoc>(
@@ -142,10 +166,37 @@ export const deletionRequestSchema = new Schema<DeletionRequestDoc>(
     environment: { type: String, required: true },
     identifiers: { type: [{ _id: false, kind: String, value: String }], default: [] },
     status: { type: String, default: 'PENDING' },
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, default: null },
+    firstAttemptAt: { type: Date, default: null },
+    lastAttemptAt: { type: Date, default: null },
+    failure: { type: Schema.Types.Mixed, default: null },
     createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, default: null },
   },
   { ...options, collection: 'deletion_requests' },
 );
+
+export const profileImportSchema = new Schema<ProfileImportDoc>(
+  {
+    _id: String,
+    brand: { type: String, required: true },
+    connectionId: { type: String, required: true },
+    environment: { type: String, required: true },
+    profileId: { type: String, required: true },
+    payload: { type: Schema.Types.Mixed, required: true },
+    status: { type: String, default: 'QUEUED' },
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: { type: Date, default: null },
+    firstAttemptAt: { type: Date, default: null },
+    lastAttemptAt: { type: Date, default: null },
+    failure: { type: Schema.Types.Mixed, default: null },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { ...options, collection: 'profile_imports' },
+);
+profileImportSchema.index({ connectionId: 1, status: 1, nextAttemptAt: 1 });
 deletionRequestSchema.index({ connectionId: 1, status: 1 });
 
 /** Who sends for a connection right now: one sender per Klaviyo account across all instances. */
@@ -164,6 +215,7 @@ export interface IntakeModels {
   readonly Delivery: Model<DeliveryDoc>;
   readonly DeletionRequest: Model<DeletionRequestDoc>;
   readonly ConnectionLease: Model<ConnectionLeaseDoc>;
+  readonly ProfileImport: Model<ProfileImportDoc>;
 }
 
 export function intakeModels(connection: Connection): IntakeModels {
@@ -175,5 +227,6 @@ export function intakeModels(connection: Connection): IntakeModels {
     Delivery: model('Delivery', deliverySchema),
     DeletionRequest: model('DeletionRequest', deletionRequestSchema),
     ConnectionLease: model('ConnectionLease', connectionLeaseSchema),
+    ProfileImport: model('ProfileImport', profileImportSchema),
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
 import { KlaviyoSchemaValidator } from '../datasources/klaviyo';
-import { buildEventPayload } from '../delivery';
+import { buildEventPayload, buildProfileImportPayload, identifiesSomeone } from '../delivery';
 import { normalizeIdentity, planResolution, type IdentityInput } from '../identity';
 import { sortableId } from '../ids';
 import { BadUserInputError, ErrorCode, GatewayError } from '../schema/errors';
@@ -102,7 +102,26 @@ export class SignalIntake {
   async identify(brand: string, identity: IdentityInput, attributes: Record<string, unknown> | null): Promise<ProfileRecord> {
     const identifiers = this.identifiersOf(identity);
     if (attributes && Buffer.byteLength(JSON.stringify(attributes)) > 100 * 1024) throw new BadUserInputError('attributes', "Profile attributes may be at most 100 KB (Klaviyo's profile limit)");
-    return this.deps.store.intake.identify({ brand, identifiers, attributes, newProfileId: randomUUID(), now: this.now() }, { planIdentity: planResolution });
+    const connections = (await this.deps.store.connections.list(brand)).filter((c) => c.status === 'CONNECTED' || c.status === 'NEEDS_REAUTH');
+    return this.deps.store.intake.identify(
+      {
+        brand,
+        identifiers,
+        attributes,
+        newProfileId: randomUUID(),
+        now: this.now(),
+        // Enrichment: what identify learned goes to each connected Klaviyo account as a profile-import.
+        profileImports: (profile, changed) => {
+          if (!changed || connections.length === 0) return [];
+          const payload = buildProfileImportPayload(profile);
+          if (!identifiesSomeone(payload)) return []; // only browser ids: Klaviyo learns them from events
+          const [violation] = this.validator.validate('create_or_update_profile', payload);
+          if (violation) throw new BadUserInputError('attributes', `Klaviyo would refuse this profile (${violation.pointer}: ${violation.message})`);
+          return connections.map((c) => ({ id: sortableId(), connectionId: c.id, environment: c.environment, payload }));
+        },
+      },
+      { planIdentity: planResolution },
+    );
   }
 
   /** Erases the profile and its personal data; NOT_FOUND for an unknown (or another brand's) id. */

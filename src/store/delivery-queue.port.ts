@@ -24,8 +24,29 @@ export interface ConnectionActivity {
   readonly failures: ReadonlyArray<{ readonly status: 'FAILED' | 'RETRYING'; readonly category: string; readonly count: number; readonly detail: string; readonly metricId: string }>;
 }
 
+/** A profile update (POST /api/profile-import) or deletion (POST /api/data-privacy-deletion-jobs) waiting to go out. */
+export interface ProfileJobRecord {
+  readonly id: string;
+  readonly kind: 'PROFILE_IMPORT' | 'PROFILE_DELETION';
+  readonly brand: string;
+  readonly connectionId: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly attempts: number;
+  readonly firstAttemptAt: Date | null;
+}
+
+export interface ProfileJobOutcome {
+  readonly id: string;
+  readonly status: 'DONE' | 'RETRYING' | 'FAILED';
+  readonly nextAttemptAt: Date | null;
+  readonly failure: DeliveryFailureRecord | null;
+}
+
 export interface DeliveryQueue {
   activity(connectionId: string, since: Date): Promise<ConnectionActivity>;
+  /** Due profile imports and deletions of the connection, marked in flight, oldest first. */
+  claimProfileJobs(connectionId: string, now: Date, staleBefore: Date, limit: number): Promise<ProfileJobRecord[]>;
+  recordProfileJobOutcomes(outcomes: readonly ProfileJobOutcome[], now: Date): Promise<void>;
   /** Takes or renews the connection's sender lease; false while another owner's lease is live. */
   acquireLease(connectionId: string, owner: string, until: Date, now: Date): Promise<boolean>;
   releaseLease(connectionId: string, owner: string): Promise<void>;

@@ -68,7 +68,7 @@ export interface DeletionRequestRecord {
   readonly environment: Environment;
   /** The strong identifiers Klaviyo needs to find the profile (email, phone_number, external_id). */
   readonly identifiers: readonly IdentifierRecord[];
-  readonly status: 'PENDING' | 'SENT' | 'FAILED';
+  readonly status: 'PENDING' | 'DELIVERING' | 'RETRYING' | 'SENT' | 'FAILED';
   readonly createdAt: Date;
 }
 
@@ -180,6 +180,12 @@ export interface IdentifyItem {
   readonly attributes: Readonly<Record<string, unknown>> | null;
   readonly newProfileId: string;
   readonly now: Date;
+  /**
+   * The profile imports to queue, given the profile as identify leaves it and
+   * whether identify changed it (new identifiers or attributes). Written in
+   * the same transaction.
+   */
+  readonly profileImports?: (profile: ProfileRecord, changed: boolean) => ReadonlyArray<{ readonly id: string; readonly connectionId: string; readonly environment: Environment; readonly payload: Readonly<Record<string, unknown>> }>;
 }
 
 export interface IntakeRepository {

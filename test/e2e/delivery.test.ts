@@ -2,7 +2,7 @@ import { Scope } from '../../src/auth';
 import { DeliveryWorker } from '../../src/delivery';
 import { Topic } from '../../src/pubsub';
 import type { EmbeddedStore } from '../../src/store';
-import { BeginKlaviyoAuthorizationDocument, ConnectKlaviyoApiKeyDocument, ConnectionsDocument, DisconnectDocument, DeliveriesDocument, RetryDeliveriesDocument, InstallStandardMetricsDocument, RecordSignalsDocument, SetMetricRolloutDocument, type SignalInput } from '../generated/graphql';
+import { BeginKlaviyoAuthorizationDocument, ConnectKlaviyoApiKeyDocument, ConnectionsDocument, DisconnectDocument, ForgetProfileDocument, IdentifyDocument, DeliveriesDocument, RetryDeliveriesDocument, InstallStandardMetricsDocument, RecordSignalsDocument, SetMetricRolloutDocument, type SignalInput } from '../generated/graphql';
 import { graphqlRequest } from '../support/graphql-client';
 import { startGatewayWithKlaviyo, type KlaviyoEnvironment } from '../support/klaviyo-gateway';
 
@@ -181,6 +181,38 @@ describe('delivery engine (against the fake Klaviyo)', () => {
     const globexMeanwhile = sends('pk_globex_key_0123456789').filter((r) => r.at > throttledAt && r.at < nextAcme && r.status === 202);
     expect(globexMeanwhile.length).toBeGreaterThan(0);
     expect(new Set(env.fake.account('ACME01').events.map((e) => e.uniqueId)).size).toBe(100);
+  });
+
+  it('sends what identify learns as one profile-import, and shows a 409 as a PAYLOAD failure naming the duplicate profile', async () => {
+    worker.start();
+    await gql(IdentifyDocument, { identity: { externalId: 'c-42', phone: '(415) 555-2671' }, attributes: { first_name: 'Ada', favourite_colour: 'teal' } }, storefront);
+    await until(async () => env.fake.requestsTo('/api/profile-import').some((r) => r.status === 201));
+    const [imported] = env.fake.requestsTo('/api/profile-import');
+    expect(imported!.body).toEqual({ data: { type: 'profile', attributes: { phone_number: '+14155552671', external_id: 'c-42', first_name: 'Ada', properties: { favourite_colour: 'teal' } } } });
+    // Identifying the same again changes nothing: no second import.
+    await gql(IdentifyDocument, { identity: { externalId: 'c-42' } }, storefront);
+
+    // Klaviyo already has these two identifiers on two different profiles.
+    env.fake.account().upsertProfile({ email: 'grace@example.com' });
+    const other = env.fake.account().upsertProfile({ phone_number: '+14155550123' });
+    await gql(IdentifyDocument, { identity: { email: 'grace@example.com', phone: '(415) 555-0123' } }, storefront);
+    await until(async () => env.fake.requestsTo('/api/profile-import').some((r) => r.status === 409));
+    const duplicateId = 'profile' in other ? other.profile.id : '';
+    await until(async () => (await gql(ConnectionsDocument, {})).data!.connections[0]!.health.state === 'PAYLOAD_ERRORS');
+    const [connection] = (await gql(ConnectionsDocument, {})).data!.connections;
+    expect(connection!.health.summary).toContain('Klaviyo refused 1 profile update: A profile already exists with one of these identifiers.');
+    expect(connection!.health.summary).toContain(duplicateId);
+    expect(env.fake.requestsTo('/api/profile-import').filter((r) => r.status === 201 || r.status === 200)).toHaveLength(1);
+  });
+
+  it("sends forgetProfile's deletion request to Klaviyo", async () => {
+    const profile = (await gql(IdentifyDocument, { identity: { email: 'gone@example.com' } }, storefront)).data!.identify;
+    const eraser = env.gateway.token({ scopes: [Scope.ProfilesErase] });
+    expect((await gql(ForgetProfileDocument, { id: profile.id }, eraser)).data!.forgetProfile).toBe(true);
+    worker.start();
+    await until(async () => env.fake.account().deletionJobs.length === 1);
+    expect(env.fake.account().deletionJobs[0]).toMatchObject({ profile: { data: { type: 'profile', attributes: { email: 'gone@example.com' } } } });
+    await until(async () => (await env.gateway.store.intake.deletionRequests('acme'))[0]?.status === 'SENT');
   });
 
   it('never lets two workers send for one connection at once', async () => {

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { ConnectionActivity, DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
+import type { ConnectionActivity, DeliveryOutcome, DeliveryQueue, ProfileJobOutcome, ProfileJobRecord } from '../delivery-queue.port';
 import type { DeliveryQuery, DeliveryRecord } from '../intake.port';
 import { deliveryFilter, toDelivery } from './intake.repository';
 
@@ -91,15 +91,67 @@ export class EmbeddedDeliveryQueue implements DeliveryQueue {
          GROUP BY status, category`,
       )
       .all({ connectionId, since: since.toISOString() }) as Array<{ status: 'FAILED' | 'RETRYING'; category: string; count: number; latest: string }>;
+    const importFailures = this.db
+      .prepare(
+        `SELECT status, json_extract(failure, '$.category') AS category, count(*) AS count, max(json_extract(failure, '$.detail')) AS detail
+         FROM profile_imports WHERE connection_id = @connectionId AND status IN ('FAILED', 'RETRYING') AND failure IS NOT NULL AND updated_at >= @since
+         GROUP BY status, category`,
+      )
+      .all({ connectionId, since: since.toISOString() }) as Array<{ status: 'FAILED' | 'RETRYING'; category: string; count: number; detail: string }>;
     return {
       held: counts.held,
       pending: counts.pending,
       delivered: counts.delivered,
       lastDeliveredAt: counts.last_delivered ? new Date(counts.last_delivered) : null,
-      failures: failures.map((f) => {
-        const [detail = '', metricId = ''] = f.latest.split('\u0000');
-        return { status: f.status, category: f.category, count: f.count, detail, metricId };
-      }),
+      failures: [
+        ...failures.map((f) => {
+          const [detail = '', metricId = ''] = f.latest.split('\u0000');
+          return { status: f.status, category: f.category, count: f.count, detail, metricId };
+        }),
+        // Profile updates have no metric: the empty metric id names them "profile update".
+        ...importFailures.map((f) => ({ status: f.status, category: f.category, count: f.count, detail: f.detail, metricId: '' })),
+      ],
     };
   }
+
+  async claimProfileJobs(connectionId: string, now: Date, staleBefore: Date, limit: number): Promise<ProfileJobRecord[]> {
+    const params = { connectionId, now: now.toISOString(), staleBefore: staleBefore.toISOString(), limit };
+    const due = `connection_id = @connectionId AND (status IN ('QUEUED', 'PENDING') OR (status = 'RETRYING' AND next_attempt_at <= @now) OR (status = 'DELIVERING' AND last_attempt_at < @staleBefore))`;
+    const claim = this.db.transaction(() => {
+      const imports = this.db
+        .prepare(`UPDATE profile_imports SET status = 'DELIVERING', last_attempt_at = @now, first_attempt_at = COALESCE(first_attempt_at, @now), updated_at = @now
+                  WHERE id IN (SELECT id FROM profile_imports WHERE ${due} ORDER BY created_at, id LIMIT @limit) RETURNING *`)
+        .all(params) as Array<{ id: string; brand: string; connection_id: string; payload: string; attempts: number; first_attempt_at: string | null; created_at: string }>;
+      const deletions = this.db
+        .prepare(`UPDATE deletion_requests SET status = 'DELIVERING', last_attempt_at = @now, first_attempt_at = COALESCE(first_attempt_at, @now), updated_at = @now
+                  WHERE id IN (SELECT id FROM deletion_requests WHERE ${due} ORDER BY created_at, id LIMIT @limit) RETURNING *`)
+        .all(params) as Array<{ id: string; brand: string; connection_id: string; identifiers: string; attempts: number; first_attempt_at: string | null; created_at: string }>;
+      return [
+        ...imports.map((row): ProfileJobRecord => ({ id: row.id, kind: 'PROFILE_IMPORT', brand: row.brand, connectionId: row.connection_id, payload: JSON.parse(row.payload) as Record<string, unknown>, attempts: row.attempts, firstAttemptAt: row.first_attempt_at ? new Date(row.first_attempt_at) : null })),
+        ...deletions.map((row): ProfileJobRecord => ({ id: row.id, kind: 'PROFILE_DELETION', brand: row.brand, connectionId: row.connection_id, payload: deletionPayload(JSON.parse(row.identifiers) as Array<{ kind: string; value: string }>), attempts: row.attempts, firstAttemptAt: row.first_attempt_at ? new Date(row.first_attempt_at) : null })),
+      ];
+    });
+    return claim.immediate();
+  }
+
+  async recordProfileJobOutcomes(outcomes: readonly ProfileJobOutcome[], now: Date): Promise<void> {
+    const write = this.db.transaction(() => {
+      for (const outcome of outcomes) {
+        const params = { id: outcome.id, nextAttemptAt: outcome.nextAttemptAt?.toISOString() ?? null, failure: outcome.failure ? JSON.stringify(outcome.failure) : null, now: now.toISOString() };
+        const importStatus = outcome.status === 'DONE' ? 'DELIVERED' : outcome.status;
+        const deletionStatus = outcome.status === 'DONE' ? 'SENT' : outcome.status;
+        this.db.prepare("UPDATE profile_imports SET status = @status, attempts = attempts + 1, next_attempt_at = @nextAttemptAt, failure = @failure, updated_at = @now WHERE id = @id AND status = 'DELIVERING'").run({ ...params, status: importStatus });
+        this.db.prepare("UPDATE deletion_requests SET status = @status, attempts = attempts + 1, next_attempt_at = @nextAttemptAt, failure = @failure, updated_at = @now WHERE id = @id AND status = 'DELIVERING'").run({ ...params, status: deletionStatus });
+      }
+    });
+    write();
+  }
+}
+
+/** Klaviyo's deletion job finds the profile by email, else by phone number. */
+export function deletionPayload(identifiers: ReadonlyArray<{ kind: string; value: string }>): Record<string, unknown> {
+  const email = identifiers.find((i) => i.kind === 'EMAIL')?.value;
+  const phone = identifiers.find((i) => i.kind === 'PHONE')?.value;
+  const attributes = email ? { email } : phone ? { phone_number: phone } : {};
+  return { data: { type: 'data-privacy-deletion-job', attributes: { profile: { data: { type: 'profile', attributes } } } } };
 }

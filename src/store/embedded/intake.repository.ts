@@ -185,7 +185,7 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
   async identify(item: IdentifyItem, rules: Pick<IntakeRules, 'planIdentity'>): Promise<ProfileRecord> {
     const run = this.db.transaction(() => {
       const now = item.now.toISOString();
-      const profileId = this.resolve(item.brand, item.identifiers, item.newProfileId, now, rules);
+      const { profileId, changed } = this.resolveAndReport(item.brand, item.identifiers, item.newProfileId, now, rules);
       if (item.attributes) {
         const row = this.statements.profile!.get(item.brand, profileId) as ProfileRow;
         const attributes = { ...(JSON.parse(row.attributes) as Record<string, unknown>) };
@@ -195,13 +195,24 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
         }
         this.db.prepare('UPDATE profiles SET attributes = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(attributes), now, profileId);
       }
-      return this.loadProfile(item.brand, profileId)!;
+      const profile = this.loadProfile(item.brand, profileId)!;
+      for (const job of item.profileImports?.(profile, changed || item.attributes !== null) ?? []) {
+        this.db
+          .prepare('INSERT INTO profile_imports (id, brand, connection_id, environment, profile_id, payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(job.id, item.brand, job.connectionId, job.environment, profileId, JSON.stringify(job.payload), now, now);
+      }
+      return profile;
     });
     return run.immediate();
   }
 
   /** Reads the owners of the identifiers, asks the rules, and applies the plan. Returns the signal's profile. */
   private resolve(brand: string, identifiers: readonly IdentifierRecord[], newProfileId: string, now: string, rules: Pick<IntakeRules, 'planIdentity'>): string {
+    return this.resolveAndReport(brand, identifiers, newProfileId, now, rules).profileId;
+  }
+
+  /** As `resolve`, also saying whether the graph changed (a new profile, new links, a merge). */
+  private resolveAndReport(brand: string, identifiers: readonly IdentifierRecord[], newProfileId: string, now: string, rules: Pick<IntakeRules, 'planIdentity'>): { profileId: string; changed: boolean } {
     const byId = new Map<string, { id: string; createdAt: Date; identifiers: IdentifierRecord[] }>();
     for (const { kind, value } of identifiers) {
       const rows = this.statements.ownerWithIdentifiers!.all(brand, kind, value) as Array<{ id: string; created_at: string; kind: IdentifierRecord['kind']; value: string }>;
@@ -221,8 +232,9 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
     }
     for (const { kind, value } of plan.link) this.statements.linkIdentifier!.run(brand, kind, value, target);
     // A known visitor changes nothing in the graph: no write for it.
-    if (plan.kind === 'use' && (plan.link.length > 0 || plan.merge.length > 0)) this.statements.touchProfile!.run(now, target);
-    return target;
+    const changed = plan.kind !== 'use' || plan.link.length > 0 || plan.merge.length > 0;
+    if (plan.kind === 'use' && changed) this.statements.touchProfile!.run(now, target);
+    return { profileId: target, changed };
   }
 
   /** Folds `from` into `into`: identifiers, signals, deliveries and attributes (the surviving profile's win). */

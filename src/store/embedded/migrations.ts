@@ -194,6 +194,37 @@ export const EMBEDDED_MIGRATIONS: readonly EmbeddedMigration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'profile_imports',
+    up(db) {
+      db.exec(`
+        CREATE TABLE profile_imports (
+          id               TEXT PRIMARY KEY,
+          brand            TEXT NOT NULL,
+          connection_id    TEXT NOT NULL,
+          environment      TEXT NOT NULL,
+          profile_id       TEXT NOT NULL,
+          payload          TEXT NOT NULL,
+          status           TEXT NOT NULL DEFAULT 'QUEUED',
+          attempts         INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at  TEXT,
+          first_attempt_at TEXT,
+          last_attempt_at  TEXT,
+          failure          TEXT,
+          created_at       TEXT NOT NULL,
+          updated_at       TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX profile_imports_due ON profile_imports (connection_id, status, next_attempt_at);
+        ALTER TABLE deletion_requests ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deletion_requests ADD COLUMN next_attempt_at TEXT;
+        ALTER TABLE deletion_requests ADD COLUMN first_attempt_at TEXT;
+        ALTER TABLE deletion_requests ADD COLUMN last_attempt_at TEXT;
+        ALTER TABLE deletion_requests ADD COLUMN failure TEXT;
+        ALTER TABLE deletion_requests ADD COLUMN updated_at TEXT;
+      `);
+    },
+  },
 ];
 
 /**

@@ -1,5 +1,7 @@
+import type { Model } from 'mongoose';
 import type { DeliveryDoc, Models } from '../../models';
-import type { ConnectionActivity, DeliveryOutcome, DeliveryQueue } from '../delivery-queue.port';
+import type { ConnectionActivity, DeliveryOutcome, DeliveryQueue, ProfileJobOutcome, ProfileJobRecord } from '../delivery-queue.port';
+import { deletionPayload } from '../embedded/delivery-queue.repository';
 import type { DeliveryQuery, DeliveryRecord } from '../intake.port';
 import { deliveryFilter, toDeliveryRecord } from './intake.repository';
 
@@ -71,7 +73,7 @@ export class MongoDeliveryQueue implements DeliveryQueue {
   }
 
   async activity(connectionId: string, since: Date): Promise<ConnectionActivity> {
-    const [held, pending, delivered, last, failures] = await Promise.all([
+    const [held, pending, delivered, last, failures, importFailures] = await Promise.all([
       this.models.Delivery.countDocuments({ connectionId, status: 'HELD' }),
       this.models.Delivery.countDocuments({ connectionId, status: { $in: ['QUEUED', 'RETRYING', 'DELIVERING'] } }),
       this.models.Delivery.countDocuments({ connectionId, status: 'DELIVERED', deliveredAt: { $gte: since } }),
@@ -81,13 +83,51 @@ export class MongoDeliveryQueue implements DeliveryQueue {
         { $sort: { updatedAt: -1 } },
         { $group: { _id: { status: '$status', category: '$failure.category' }, count: { $sum: 1 }, detail: { $first: '$failure.detail' }, metricId: { $first: '$metricId' } } },
       ]),
+      this.models.ProfileImport.aggregate<{ _id: { status: 'FAILED' | 'RETRYING'; category: string }; count: number; detail: string }>([
+        { $match: { connectionId, status: { $in: ['FAILED', 'RETRYING'] }, failure: { $ne: null }, updatedAt: { $gte: since } } },
+        { $sort: { updatedAt: -1 } },
+        { $group: { _id: { status: '$status', category: '$failure.category' }, count: { $sum: 1 }, detail: { $first: '$failure.detail' } } },
+      ]),
     ]);
     return {
       held,
       pending,
       delivered,
       lastDeliveredAt: last?.deliveredAt ?? null,
-      failures: failures.map((f) => ({ status: f._id.status, category: f._id.category, count: f.count, detail: f.detail, metricId: f.metricId })),
+      failures: [
+        ...failures.map((f) => ({ status: f._id.status, category: f._id.category, count: f.count, detail: f.detail, metricId: f.metricId })),
+        ...importFailures.map((f) => ({ status: f._id.status, category: f._id.category, count: f.count, detail: f.detail, metricId: '' })),
+      ],
     };
+  }
+
+  async claimProfileJobs(connectionId: string, now: Date, staleBefore: Date, limit: number): Promise<ProfileJobRecord[]> {
+    // Both collections share the queue fields; typed loosely here because their status unions differ.
+    const claim = async (model: Model<{ _id: string }>, pending: string): Promise<string[]> => {
+      const filter: Record<string, unknown> = { connectionId, $or: [{ status: pending }, { status: 'RETRYING', nextAttemptAt: { $lte: now } }, { status: 'DELIVERING', lastAttemptAt: { $lt: staleBefore } }] };
+      const ids = (await model.find(filter, { _id: 1 }).sort({ createdAt: 1, _id: 1 }).limit(limit).lean<Array<{ _id: string }>>()).map((d) => d._id);
+      if (ids.length === 0) return [];
+      await model.updateMany({ ...filter, _id: { $in: ids } }, { $set: { status: 'DELIVERING', lastAttemptAt: now, updatedAt: now } });
+      await model.updateMany({ _id: { $in: ids }, firstAttemptAt: null }, { $set: { firstAttemptAt: now } });
+      return ids;
+    };
+    const importIds = await claim(this.models.ProfileImport as unknown as Model<{ _id: string }>, 'QUEUED');
+    const deletionIds = await claim(this.models.DeletionRequest as unknown as Model<{ _id: string }>, 'PENDING');
+    const [imports, deletions] = await Promise.all([
+      this.models.ProfileImport.find({ _id: { $in: importIds }, status: 'DELIVERING' }).sort({ createdAt: 1, _id: 1 }).lean(),
+      this.models.DeletionRequest.find({ _id: { $in: deletionIds }, status: 'DELIVERING' }).sort({ createdAt: 1, _id: 1 }).lean(),
+    ]);
+    return [
+      ...imports.map((d): ProfileJobRecord => ({ id: d._id, kind: 'PROFILE_IMPORT', brand: d.brand, connectionId: d.connectionId, payload: d.payload, attempts: d.attempts ?? 0, firstAttemptAt: d.firstAttemptAt ?? null })),
+      ...deletions.map((d): ProfileJobRecord => ({ id: d._id, kind: 'PROFILE_DELETION', brand: d.brand, connectionId: d.connectionId, payload: deletionPayload(d.identifiers), attempts: d.attempts ?? 0, firstAttemptAt: d.firstAttemptAt ?? null })),
+    ];
+  }
+
+  async recordProfileJobOutcomes(outcomes: readonly ProfileJobOutcome[], now: Date): Promise<void> {
+    for (const outcome of outcomes) {
+      const set = { nextAttemptAt: outcome.nextAttemptAt, failure: outcome.failure, updatedAt: now };
+      await this.models.ProfileImport.updateOne({ _id: outcome.id, status: 'DELIVERING' }, { $set: { ...set, status: outcome.status === 'DONE' ? 'DELIVERED' : outcome.status }, $inc: { attempts: 1 } });
+      await this.models.DeletionRequest.updateOne({ _id: outcome.id, status: 'DELIVERING' }, { $set: { ...set, status: outcome.status === 'DONE' ? 'SENT' : outcome.status }, $inc: { attempts: 1 } });
+    }
   }
 }

@@ -123,6 +123,7 @@ export class MongoIntakeRepository implements IntakeRepository {
       const owners = await this.ownersOf(item.brand, item.identifiers, session);
       const plan = rules.planIdentity(item.identifiers, owners);
       profileId = plan.kind === 'use' ? plan.profileId : item.newProfileId;
+      const changed = plan.kind !== 'use' || plan.link.length > 0 || plan.merge.length > 0 || item.attributes !== null;
       await this.applyPlan(item.brand, plan, profileId, item.now, session);
       if (item.attributes) {
         const set: Record<string, unknown> = {};
@@ -133,8 +134,34 @@ export class MongoIntakeRepository implements IntakeRepository {
         }
         await this.models.Profile.updateOne({ _id: profileId }, { ...(Object.keys(set).length ? { $set: set } : {}), ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { session });
       }
+      if (item.profileImports) {
+        const profile = await this.readProfile(item.brand, profileId, session);
+        const jobs = profile ? item.profileImports(profile, changed) : [];
+        if (jobs.length > 0) {
+          await this.models.ProfileImport.insertMany(
+            jobs.map((job) => ({ _id: job.id, brand: item.brand, connectionId: job.connectionId, environment: job.environment, profileId, payload: job.payload, status: 'QUEUED', attempts: 0, createdAt: item.now, updatedAt: item.now })),
+            { session },
+          );
+        }
+      }
     });
     return (await this.getProfile(item.brand, profileId))!;
+  }
+
+  /** The profile as this transaction sees it. */
+  private async readProfile(brand: string, id: string, session: ClientSession): Promise<ProfileRecord | null> {
+    const doc = await this.models.Profile.findOne({ brand, _id: id }).session(session).lean<ProfileDoc>();
+    if (!doc) return null;
+    const links = await this.models.ProfileIdentifier.find({ brand, profileId: id }).session(session).lean();
+    return {
+      id: doc._id,
+      brand,
+      identifiers: links.map((l) => ({ kind: l.kind as IdentifierRecord['kind'], value: l.value })),
+      attributes: doc.attributes ?? {},
+      mergedProfileIds: doc.mergedProfileIds ?? [],
+      createdAt: doc.createdAt,
+      updatedAt: doc.updatedAt,
+    };
   }
 
   private async ownersOf(brand: string, identifiers: readonly IdentifierRecord[], session: ClientSession): Promise<ProfileOwner[]> {

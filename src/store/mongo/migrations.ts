@@ -57,6 +57,14 @@ export const MONGO_MIGRATIONS: readonly MongoMigration[] = [
       await models.ConnectionLease.createCollection();
     },
   },
+  {
+    version: 6,
+    name: 'profile_imports',
+    async up(models) {
+      await models.ProfileImport.createCollection();
+      await models.ProfileImport.createIndexes();
+    },
+  },
 ];
 
 const DUPLICATE_KEY = 11000;
