@@ -73,6 +73,8 @@ export class FakeKlaviyo {
   /** The account the consenting user picks on the authorize page. */
   consentAccountId: string;
   private readonly faults: Fault[] = [];
+  /** Random faults on matching requests: a share answered `status`, a share with their socket dropped. */
+  chaos: { failRatio: number; status: number; dropRatio: number; path: RegExp; random: () => number } | undefined;
   private dropBudget: { remaining: number; path: RegExp } | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly validator = new KlaviyoSchemaValidator();
@@ -166,6 +168,18 @@ export class FakeKlaviyo {
     this.requests.push(record);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 
+    if (this.chaos && this.chaos.path.test(url.pathname)) {
+      const roll = this.chaos.random();
+      if (roll < this.chaos.dropRatio) {
+        record.status = -1;
+        req.socket.destroy();
+        return;
+      }
+      if (roll < this.chaos.dropRatio + this.chaos.failRatio) {
+        record.status = this.chaos.status;
+        return sendJson(res, this.chaos.status, errorBody({ status: this.chaos.status, code: 'error', title: ERROR_TITLES[this.chaos.status] ?? 'Error.', detail: `chaos ${this.chaos.status}` }));
+      }
+    }
     if (this.dropBudget && this.dropBudget.remaining > 0 && this.dropBudget.path.test(url.pathname)) {
       this.dropBudget.remaining -= 1;
       record.status = -1;
