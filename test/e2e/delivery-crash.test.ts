@@ -62,4 +62,39 @@ describe('delivery across kill -9', () => {
     // sent those events again, and Klaviyo kept only the first of each (profile, metric, unique_id).
     expect(fake.account().deduplicated.length).toBeGreaterThan(0);
   }, 120_000);
+
+  it('never has two worker processes on one store sending for the same connection at once', async () => {
+    fake = await FakeKlaviyo.start();
+    fake.addApiKey('pk_two_workers_0123456789');
+    const env = { NODE_ENV: 'development', PORT: '0', DATA_DIR: tempDataDir(), LOG_LEVEL: 'info', KLAVIYO_API_URL: fake.url, DELIVERY_LEASE_SECONDS: '5' };
+    const { config } = loadConfig(env);
+    const token = mintCallerToken(config.jwt, { brand: 'acme', scopes: [Scope.SignalsWrite, Scope.OpsRead, Scope.OpsWrite, Scope.ConnectionsWrite] });
+    const api = await spawnGateway({ env: { ...env, ROLE: 'api' } });
+    const gql = <T, V extends Record<string, unknown>>(document: Parameters<typeof graphqlRequest<T, V>>[1], variables: V) => graphqlRequest<T, V>(api.url, document, { token, variables });
+    await gql(InstallStandardMetricsDocument, {});
+    await gql(ConnectKlaviyoApiKeyDocument, { environment: 'PRODUCTION', apiKey: 'pk_two_workers_0123456789' });
+    await gql(SetMetricRolloutDocument, { key: 'browse_abandonment', rollout: { environment: 'PRODUCTION', mode: 'ON' } });
+    for (let start = 0; start < 5000; start += 500) {
+      const inputs = Array.from({ length: 500 }, (_, i) => ({ metric: 'browse_abandonment', identity: { externalId: `customer-${(start + i) % 400}` }, properties: { ProductID: `p_${start + i}`, ProductName: 'Trail Runner 2', URL: 'https://shop.example.com/p/1' }, idempotencyKey: `two-${start + i}` }));
+      await gql(RecordSignalsDocument, { inputs });
+    }
+    api.kill('SIGTERM');
+    await api.exited;
+
+    // Each request takes 300 ms at Klaviyo: two senders at once would land requests closer than that.
+    fake.latencyMs = 300;
+    const workers = [await spawnGateway({ env: { ...env, ROLE: 'worker' } }), await spawnGateway({ env: { ...env, ROLE: 'worker' } })];
+    try {
+      const deadline = Date.now() + 60_000;
+      while (fake.account().events.length < 5000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      for (const worker of workers) worker.kill('SIGTERM');
+      await Promise.all(workers.map((w) => w.exited));
+    }
+    expect(new Set(fake.account().events.map((e) => e.uniqueId)).size).toBe(5000);
+    const arrivals = fake.requests.filter((r) => r.path.startsWith('/api/event')).map((r) => r.at);
+    expect(arrivals.length).toBeGreaterThanOrEqual(5);
+    const gaps = arrivals.slice(1).map((at, i) => at - arrivals[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(290);
+  }, 120_000);
 });
