@@ -58,6 +58,15 @@ export interface DeliveryDoc {
 
 const options = { versionKey: false, minimize: false } as const;
 
+/** The fields every queued job shares (deliveries, profile imports, deletion requests): attempts and their outcome. */
+const attemptFields = {
+  attempts: { type: Number, default: 0 },
+  nextAttemptAt: { type: Date, default: null },
+  firstAttemptAt: { type: Date, default: null },
+  lastAttemptAt: { type: Date, default: null },
+  failure: { type: Schema.Types.Mixed, default: null },
+} as const;
+
 export const profileSchema = new Schema<ProfileDoc>(
   {
     _id: String,
@@ -108,12 +117,8 @@ export const deliverySchema = new Schema<DeliveryDoc>(
     metricId: { type: String, required: true },
     profileId: { type: String, default: null },
     status: { type: String, required: true },
-    attempts: { type: Number, default: 0 },
-    nextAttemptAt: { type: Date, default: null },
-    lastAttemptAt: { type: Date, default: null },
-    firstAttemptAt: { type: Date, default: null },
+    ...attemptFields,
     deliveredAt: { type: Date, default: null },
-    failure: { type: Schema.Types.Mixed, default: null },
     payload: { type: Schema.Types.Mixed, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -166,11 +171,7 @@ export const deletionRequestSchema = new Schema<DeletionRequestDoc>(
     environment: { type: String, required: true },
     identifiers: { type: [{ _id: false, kind: String, value: String }], default: [] },
     status: { type: String, default: 'PENDING' },
-    attempts: { type: Number, default: 0 },
-    nextAttemptAt: { type: Date, default: null },
-    firstAttemptAt: { type: Date, default: null },
-    lastAttemptAt: { type: Date, default: null },
-    failure: { type: Schema.Types.Mixed, default: null },
+    ...attemptFields,
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, default: null },
   },
@@ -186,11 +187,7 @@ export const profileImportSchema = new Schema<ProfileImportDoc>(
     profileId: { type: String, required: true },
     payload: { type: Schema.Types.Mixed, required: true },
     status: { type: String, default: 'QUEUED' },
-    attempts: { type: Number, default: 0 },
-    nextAttemptAt: { type: Date, default: null },
-    firstAttemptAt: { type: Date, default: null },
-    lastAttemptAt: { type: Date, default: null },
-    failure: { type: Schema.Types.Mixed, default: null },
+    ...attemptFields,
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
