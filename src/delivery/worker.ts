@@ -180,11 +180,15 @@ export class DeliveryWorker {
     return budget;
   }
 
-  /** Sends one planned request and records its outcome; true when the connection's auth broke. */
+  /** Sends one planned request and records its outcome; true when the round must end (auth broke, or stopping). */
   private async send(api: KlaviyoAPI, connection: ConnectionRecord, plan: SendPlan, byId: Map<string, DeliveryRecord>): Promise<boolean> {
     const budget = this.budgetOf(connection.id);
     const endpoint = ENDPOINT[plan.kind];
-    for (let wait = budget.delayFor(endpoint); wait > 0; wait = budget.delayFor(endpoint)) await sleep(wait);
+    for (let wait = budget.delayFor(endpoint); wait > 0; wait = budget.delayFor(endpoint)) {
+      // Stopping does not wait out a rate limit: what is left is taken back after the lease.
+      if (this.state.phase !== 'running') return true;
+      await sleep(Math.min(wait, 1000));
+    }
     budget.take(endpoint);
     const events = plan.kind === 'single' ? [plan.event] : plan.events;
     try {
