@@ -145,7 +145,10 @@ export class DeliveryWorker {
     const budget = this.budgetOf(connection.id);
     for (const job of jobs) {
       const endpoint: KlaviyoEndpoint = job.kind === 'PROFILE_IMPORT' ? 'profileImport' : 'profileDeletion';
-      for (let wait = budget.delayFor(endpoint); wait > 0; wait = budget.delayFor(endpoint)) await sleep(wait);
+      for (let wait = budget.delayFor(endpoint); wait > 0; wait = budget.delayFor(endpoint)) {
+        if (this.state.phase !== 'running') return;
+        await sleep(Math.min(wait, 1000));
+      }
       budget.take(endpoint);
       try {
         const result = job.kind === 'PROFILE_IMPORT' ? await api.importProfile(job.payload as ProfileImportPayload) : await api.requestProfileDeletion(job.payload as ProfileDeletionPayload);
