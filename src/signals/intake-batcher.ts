@@ -9,8 +9,6 @@ import type { IntakeItem, IntakeRepository, IntakeResult, IntakeRules } from '..
 export class IntakeBatcher {
   private pending: Array<{ item: IntakeItem; resolve: (result: IntakeResult) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
-  /** Batches committed, and items in them (for logs and benchmarks). */
-  readonly stats = { batches: 0, items: 0 };
 
   constructor(
     private readonly store: IntakeRepository,
@@ -47,8 +45,6 @@ export class IntakeBatcher {
         batch.map((entry) => entry.item),
         this.rules,
       );
-      this.stats.batches += 1;
-      this.stats.items += batch.length;
       batch.forEach((entry, index) => entry.resolve(results[index]!));
     } catch (error) {
       for (const entry of batch) entry.reject(error);

@@ -67,10 +67,6 @@ export class SignalIntake {
     this.batcher = new IntakeBatcher(deps.store.intake, rules);
   }
 
-  get batchStats() {
-    return this.batcher.stats;
-  }
-
   async recordSignal(brand: string, input: SignalInput): Promise<RecordedSignal> {
     const [outcome] = await this.record(brand, [input]);
     if (!outcome || 'problem' in outcome) {
