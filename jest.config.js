@@ -10,6 +10,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swc, swcrc: false }] },
   setupFiles: ['reflect-metadata'],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
   testTimeout: 30_000,
   // The suites start real servers and processes; two cores, so two workers.
   maxWorkers: 2,

@@ -3,12 +3,15 @@ import type { IntakeItem, IntakeRepository, IntakeResult, IntakeRules } from '..
 /**
  * Write coalescing, DataLoader-style: intake items arriving in the same tick
  * are committed in ONE store transaction, so a burst of requests costs one
- * fsync instead of one each. Each caller still gets its own result, and only
- * after the commit: an answered write is a durable write.
+ * fsync instead of one each. While a batch is being committed the next one
+ * gathers (group commit): the busier the store, the bigger its batches.
+ * Each caller still gets its own result, and only after the commit: an
+ * answered write is a durable write.
  */
 export class IntakeBatcher {
   private pending: Array<{ item: IntakeItem; resolve: (result: IntakeResult) => void; reject: (error: unknown) => void }> = [];
   private scheduled = false;
+  private committing = false;
 
   constructor(
     private readonly store: IntakeRepository,
@@ -29,7 +32,7 @@ export class IntakeBatcher {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.committing) return;
     this.scheduled = true;
     // setImmediate runs after the current I/O callbacks: every request parsed in this tick joins the batch.
     setImmediate(() => void this.flush());
@@ -38,8 +41,8 @@ export class IntakeBatcher {
   private async flush(): Promise<void> {
     this.scheduled = false;
     const batch = this.pending.splice(0, this.maxBatch);
-    if (this.pending.length > 0) this.schedule();
     if (batch.length === 0) return;
+    this.committing = true;
     try {
       const results = await this.store.recordSignals(
         batch.map((entry) => entry.item),
@@ -48,6 +51,9 @@ export class IntakeBatcher {
       batch.forEach((entry, index) => entry.resolve(results[index]!));
     } catch (error) {
       for (const entry of batch) entry.reject(error);
+    } finally {
+      this.committing = false;
+      if (this.pending.length > 0) this.schedule();
     }
   }
 }

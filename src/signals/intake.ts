@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
 import { KlaviyoSchemaValidator } from '../datasources/klaviyo';
-import { buildEventPayload, buildProfileImportPayload, identifiesSomeone } from '../delivery';
+import { buildProfileImportPayload, identifiesSomeone } from '../delivery';
 import { normalizeIdentity, planResolution, type IdentityInput } from '../identity';
 import { sortableId } from '../ids';
 import { BadUserInputError, ErrorCode, GatewayError } from '../schema/errors';
-import type { DeliveryDraft, DeliveryTarget, IntakeItem, IntakeRules, MetricDefinitionRecord, ProfileRecord, SignalRecord, Store } from '../store';
+import { IntakeItemRefused, type DeliveryTarget, type IntakeItem, type MetricDefinitionRecord, type ProfileRecord, type SignalRecord, type Store } from '../store';
 import { IntakeBatcher } from './intake-batcher';
+import { intakeRules } from './intake-rules';
 import type { MetricDefinitionService } from './metric-definitions';
-import { ENVIRONMENTS, rolloutDecision } from './rollout';
+import { ENVIRONMENTS } from './rollout';
 import { checkSignal, isProblem, type InputProblem, type SignalInput } from './signal-input';
 
 export const MAX_SIGNALS_PER_CALL = 500;
@@ -42,13 +43,6 @@ export interface IntakeDependencies {
   readonly now?: () => Date;
 }
 
-/** Klaviyo's own schema would refuse the event built from this signal: it is not recorded. */
-class PayloadRefused extends Error {
-  constructor(readonly pointer: string, detail: string) {
-    super(`Klaviyo would refuse this event (${pointer}: ${detail})`);
-  }
-}
-
 type Outcome = RecordedSignal | { problem: InputProblem };
 
 /**
@@ -63,8 +57,7 @@ export class SignalIntake {
 
   constructor(private readonly deps: IntakeDependencies) {
     this.now = deps.now ?? (() => new Date());
-    const rules: IntakeRules = { planIdentity: planResolution, deliveriesFor: (signal, profile, item) => this.deliveriesFor(signal, profile, item) };
-    this.batcher = new IntakeBatcher(deps.store.intake, rules);
+    this.batcher = new IntakeBatcher(deps.store.intake, intakeRules());
   }
 
   async recordSignal(brand: string, input: SignalInput): Promise<RecordedSignal> {
@@ -184,6 +177,7 @@ export class SignalIntake {
           // Klaviyo dedupes on unique_id per profile and metric: a gateway key keeps retries safe too.
           idempotencyKey: check.idempotencyKey ?? `gw_${randomUUID()}`,
         },
+        propertiesJson: check.propertiesJson,
         identifiers: check.identifiers,
         newProfileId: sortableId(),
         metricName: check.metric.name,
@@ -197,30 +191,13 @@ export class SignalIntake {
       const index = positions[position]!;
       if (result.ok) {
         outcomes[index] = { signal: result.signal, duplicate: result.duplicate };
-      } else if (result.error instanceof PayloadRefused) {
-        outcomes[index] = { problem: { field: 'properties', message: result.error.message } };
+      } else if (result.error instanceof IntakeItemRefused) {
+        outcomes[index] = { problem: { field: result.error.field, message: result.error.message } };
       } else {
         this.deps.logger.error({ err: result.error }, 'a signal could not be stored');
         throw result.error;
       }
     });
     return outcomes;
-  }
-
-  /** Inside the store's transaction: one delivery per applicable target, its payload built once and checked against Klaviyo's schema. */
-  private deliveriesFor(signal: SignalRecord, profile: ProfileRecord, item: IntakeItem): DeliveryDraft[] {
-    const drafts: DeliveryDraft[] = [];
-    let payload: ReturnType<typeof buildEventPayload> | undefined;
-    for (const target of item.deliveryTargets) {
-      const status = rolloutDecision(target, profile.id, signal.metricKey);
-      if (!status) continue;
-      if (!payload) {
-        payload = buildEventPayload({ metricName: item.metricName, signal, signalIdentifiers: item.identifiers, profile });
-        const [violation] = this.validator.validate('create_event', payload);
-        if (violation) throw new PayloadRefused(violation.pointer, violation.message);
-      }
-      drafts.push({ id: sortableId(), connectionId: target.connectionId, environment: target.environment, status, payload });
-    }
-    return drafts;
   }
 }

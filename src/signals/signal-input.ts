@@ -26,6 +26,8 @@ export interface CheckedSignal {
   readonly identifiers: Identifier[];
   readonly occurredAt: Date;
   readonly idempotencyKey: string | null;
+  /** The properties as JSON, as the size check made it. */
+  readonly propertiesJson: string;
 }
 
 /** Klaviyo's event limits (klaviyo.md §3) and ours. */
@@ -56,7 +58,8 @@ export function checkSignal(
   if (Object.keys(properties).length > SIGNAL_LIMITS.maxTopLevelProperties) {
     return { field: 'properties', message: `A signal may have at most ${SIGNAL_LIMITS.maxTopLevelProperties} top-level properties (Klaviyo's limit)` };
   }
-  const size = Buffer.byteLength(JSON.stringify(properties));
+  const propertiesJson = JSON.stringify(properties);
+  const size = Buffer.byteLength(propertiesJson);
   // No string can pass 100 KB inside a document smaller than that: walk only big ones.
   const longString = size > SIGNAL_LIMITS.maxStringBytes ? findLongString(properties, 'properties') : undefined;
   if (longString) return { field: longString, message: `Strings may be at most ${SIGNAL_LIMITS.maxStringBytes / 1024} KB (Klaviyo's limit)` };
@@ -75,7 +78,7 @@ export function checkSignal(
   if (key !== null && (key.length === 0 || key.length > SIGNAL_LIMITS.maxIdempotencyKeyLength)) {
     return { field: 'idempotencyKey', message: `idempotencyKey is 1 to ${SIGNAL_LIMITS.maxIdempotencyKeyLength} characters` };
   }
-  return { metric, identifiers, occurredAt, idempotencyKey: key };
+  return { metric, identifiers, occurredAt, idempotencyKey: key, propertiesJson };
 }
 
 function findLongString(value: unknown, path: string): string | undefined {

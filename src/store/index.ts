@@ -16,7 +16,7 @@ export { MongoStore } from './mongo/mongo-store';
 export async function openStore(config: StoreConfig): Promise<Store> {
   switch (config.kind) {
     case 'embedded':
-      return EmbeddedStore.open({ dataDir: config.dataDir });
+      return EmbeddedStore.open({ dataDir: config.dataDir, intakeWriter: 'thread' });
     case 'mongo':
       return MongoStore.open({ uri: config.uri });
     default:

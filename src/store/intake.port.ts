@@ -150,6 +150,27 @@ export interface IntakeRules {
    * rejects just this item (e.g. a payload Klaviyo would refuse).
    */
   deliveriesFor(signal: SignalRecord, profile: ProfileRecord, item: IntakeItem): DeliveryDraft[];
+  /**
+   * Where another thread can load these same rules: a module whose
+   * `intakeRules()` export returns them. A store that writes on a thread of
+   * its own needs it; rules without it are applied on the caller's thread.
+   */
+  readonly module?: string;
+}
+
+/**
+ * Thrown by the rules to refuse one item for a reason its sender can fix
+ * (e.g. a payload Klaviyo would refuse): only that item is left out, and it
+ * comes back as a failed result carrying this error, across threads too.
+ */
+export class IntakeItemRefused extends Error {
+  override readonly name = 'IntakeItemRefused';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Where a signal may be delivered: a brand's connection and the metric's rollout for its environment. */
@@ -162,6 +183,8 @@ export interface DeliveryTarget {
 
 export interface IntakeItem {
   readonly signal: SignalDraft;
+  /** `signal.properties` as JSON, made once at intake (the size check needs it): stored as it is. */
+  readonly propertiesJson: string;
   readonly identifiers: readonly IdentifierRecord[];
   /** A fresh id, used if the rules create a profile. */
   readonly newProfileId: string;

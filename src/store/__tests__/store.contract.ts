@@ -220,6 +220,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     let n = 0;
     const item = (brand: string, identifiers: IntakeItem['identifiers'], key = `k-${(n += 1)}`): IntakeItem => ({
       signal: { id: `s-${n}-${randomUUID()}`, brand, metricId: 'm-1', metricKey: 'cart', metricVersion: 1, occurredAt: at, receivedAt: new Date(at.getTime() + n), properties: { n }, value: 9.5, valueCurrency: 'USD', idempotencyKey: key },
+      propertiesJson: JSON.stringify({ n }),
       identifiers,
       newProfileId: `p-${n}-${randomUUID()}`,
       metricName: 'Cart Abandonment',
@@ -348,6 +349,7 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
     const queued = async (count: number) => {
       const items: IntakeItem[] = Array.from({ length: count }, (_, i) => ({
         signal: { id: `q-${i}-${randomUUID()}`, brand: 'acme', metricId: 'm-1', metricKey: 'cart', metricVersion: 1, occurredAt: at, receivedAt: later(i), properties: {}, value: null, valueCurrency: null, idempotencyKey: `q-${i}-${randomUUID()}` },
+        propertiesJson: '{}',
         identifiers: [{ kind: 'ANONYMOUS_ID', value: `q-${i}` }],
         newProfileId: randomUUID(),
         metricName: 'Cart',

@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { StoreClosedError, type AppliedMigration, type Store, type StoreDescription } from '../port';
 import { EmbeddedAuthorizationStateRepository, EmbeddedConnectionRepository } from './connections.repository';
 import { EmbeddedMetricRepository } from './metrics.repository';
+import { openEmbeddedDatabase } from './database';
 import { EmbeddedIntakeRepository } from './intake.repository';
+import { IntakeWriterThread } from './intake-writer';
 import { EmbeddedDeliveryQueue } from './delivery-queue.repository';
 import { applyEmbeddedMigrations, EMBEDDED_MIGRATIONS, type EmbeddedMigration } from './migrations';
 
@@ -14,11 +16,16 @@ export interface EmbeddedStoreOptions {
   readonly dataDir: string;
   /** Tests add migrations of their own to exercise the runner. */
   readonly migrations?: readonly EmbeddedMigration[];
+  /**
+   * 'thread' (what the gateway runs): signals are written on a thread of
+   * their own, off the event loop. 'inline': on the caller's thread.
+   */
+  readonly intakeWriter?: 'thread' | 'inline';
 }
 
 /**
- * The default store: one SQLite file in DATA_DIR, WAL journal, `synchronous=FULL`
- * so a committed write survives power loss, not only a process crash.
+ * The default store: one SQLite file in DATA_DIR (see openEmbeddedDatabase
+ * for how every connection to it is set up).
  */
 export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
@@ -29,33 +36,30 @@ export class EmbeddedStore implements Store {
   readonly intake: EmbeddedIntakeRepository;
   readonly deliveryQueue: EmbeddedDeliveryQueue;
   private db: Database | null;
+  private readonly writer: IntakeWriterThread | null;
 
-  private constructor(path: string, db: Database) {
+  private constructor(path: string, db: Database, intakeWriter: 'thread' | 'inline') {
     this.path = path;
     this.db = db;
+    this.writer = intakeWriter === 'thread' ? new IntakeWriterThread(path) : null;
     this.connections = new EmbeddedConnectionRepository(db);
     this.authorizationStates = new EmbeddedAuthorizationStateRepository(db);
     this.metrics = new EmbeddedMetricRepository(db);
-    this.intake = new EmbeddedIntakeRepository(db);
+    this.intake = new EmbeddedIntakeRepository(db, this.writer);
     this.deliveryQueue = new EmbeddedDeliveryQueue(db);
   }
 
-  static open({ dataDir, migrations = EMBEDDED_MIGRATIONS }: EmbeddedStoreOptions): EmbeddedStore {
+  static open({ dataDir, migrations = EMBEDDED_MIGRATIONS, intakeWriter = 'inline' }: EmbeddedStoreOptions): EmbeddedStore {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, EMBEDDED_DB_FILE);
-    const db = new BetterSqlite3(path);
+    const db = openEmbeddedDatabase(path);
     try {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-      db.pragma('foreign_keys = ON');
-      // Another process may hold the write lock for a moment (migrations, a write batch).
-      db.pragma('busy_timeout = 5000');
       applyEmbeddedMigrations(db, migrations);
     } catch (error) {
       db.close();
       throw error;
     }
-    return new EmbeddedStore(path, db);
+    return new EmbeddedStore(path, db, intakeWriter);
   }
 
   /** The open database; adapters of later aggregates share it. */
@@ -83,6 +87,8 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
+    // The writer's batches were answered to nobody yet: they commit first.
+    await this.writer?.close();
     const db = this.db;
     this.db = null;
     db?.close();

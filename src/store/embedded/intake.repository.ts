@@ -19,6 +19,7 @@ import type {
   SignalRecord,
 } from '../intake.port';
 import { PENDING_DELIVERY_STATUSES } from '../intake.port';
+import type { IntakeWriterThread } from './intake-writer';
 
 interface SignalRow {
   id: string;
@@ -114,7 +115,11 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
   private readonly recordOne: (item: IntakeItem, rules: IntakeRules) => IntakeResult;
   private readonly recordBatch: Transaction<(batch: readonly IntakeItem[], rules: IntakeRules) => IntakeResult[]>;
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    /** Where recordSignals runs when the rules say where to load them; null: here. */
+    private readonly writer: IntakeWriterThread | null = null,
+  ) {
     this.recordOne = db.transaction((item: IntakeItem, rules: IntakeRules) => this.recordOneItem(item, rules));
     this.recordBatch = db.transaction((batch: readonly IntakeItem[], rules: IntakeRules) => this.recordBatchItems(batch, rules));
     this.statements = {
@@ -147,6 +152,12 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
   }
 
   async recordSignals(items: readonly IntakeItem[], rules: IntakeRules): Promise<IntakeResult[]> {
+    if (this.writer && rules.module) return this.writer.record(items, rules.module);
+    return this.recordSignalsNow(items, rules);
+  }
+
+  /** recordSignals on this thread, in one IMMEDIATE transaction. */
+  recordSignalsNow(items: readonly IntakeItem[], rules: IntakeRules): IntakeResult[] {
     return this.recordBatch.immediate(items, rules);
   }
 
@@ -161,7 +172,7 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
       ...signal,
       occurredAt: signal.occurredAt.toISOString(),
       receivedAt: now,
-      properties: JSON.stringify(signal.properties),
+      properties: item.propertiesJson,
     });
     if (item.deliveryTargets.length > 0) {
       const profile = this.loadProfile(item.signal.brand, profileId)!;
