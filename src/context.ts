@@ -46,20 +46,33 @@ export interface ContextDependencies {
 export function createContextFactory({ verifier, store, services, logger }: ContextDependencies): ContextFactory {
   return ({ transport, authorization, requestId = randomUUID(), record = { operationName: null, operationType: null, errorCodes: [] } }) => {
     const auth = verifier.authenticate(authorization);
-    let requestLogger: Logger | undefined;
-    return {
-      requestId,
-      transport,
-      auth,
-      store,
-      services,
-      loaders: auth.ok ? createLoaders(store, auth.viewer.brand) : undefined,
-      // Made on first use: most requests never log, and a pino child costs a redaction pass.
-      get logger() {
-        requestLogger ??= logger.child({ requestId, ...(auth.ok ? { brand: auth.viewer.brand } : {}) });
-        return requestLogger;
-      },
-      record,
-    };
+    return new RequestContext(requestId, transport, auth, store, services, auth.ok ? createLoaders(store, auth.viewer.brand) : undefined, record, logger);
   };
+}
+
+/**
+ * A class, not an object literal, for the lazy logger: Apollo copies the
+ * context per request with Object.assign, which would call an own getter
+ * (and make the pino child every request); a getter on the prototype is
+ * left alone.
+ */
+class RequestContext implements GatewayContext {
+  private requestLogger: Logger | undefined;
+
+  constructor(
+    readonly requestId: string,
+    readonly transport: 'http' | 'ws',
+    readonly auth: Authentication,
+    readonly store: Store,
+    readonly services: Services,
+    readonly loaders: Loaders | undefined,
+    readonly record: RequestRecord,
+    private readonly baseLogger: Logger,
+  ) {}
+
+  // Made on first use: most requests never log, and a pino child costs a redaction pass.
+  get logger(): Logger {
+    this.requestLogger ??= this.baseLogger.child({ requestId: this.requestId, ...(this.auth.ok ? { brand: this.auth.viewer.brand } : {}) });
+    return this.requestLogger;
+  }
 }

@@ -100,7 +100,9 @@ export async function startServer({
       if (draining()) setImmediate(() => httpServer.closeIdleConnections());
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const probe = pathname === '/healthz' || pathname === '/readyz';
-      logger[probe ? 'debug' : 'info'](
+      const level = probe ? 'debug' : 'info';
+      if (!logger.isLevelEnabled(level)) return; // at LOG_LEVEL=warn a busy gateway builds no log record
+      logger[level](
         {
           method: req.method,
           path: pathname,

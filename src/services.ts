@@ -25,10 +25,11 @@ export function createServices({ config, store, logger }: { config: Config; stor
       ? new KlaviyoOAuth({ apiUrl: klaviyo.apiUrl, authorizeUrl: klaviyo.authorizeUrl, clientId: klaviyo.clientId, clientSecret: klaviyo.clientSecret, redirectUri: klaviyo.redirectUri, scopes: klaviyo.scopes })
       : undefined;
   const metrics = new MetricDefinitionService(store.metrics);
+  const connections = new ConnectionService({ store, vault, oauth, klaviyo, logger });
   return {
-    connections: new ConnectionService({ store, vault, oauth, klaviyo, logger }),
+    connections,
     metrics,
-    intake: new SignalIntake({ store, metrics, defaultPhoneRegion: config.defaultPhoneRegion, logger }),
+    intake: new SignalIntake({ store, connections, metrics, defaultPhoneRegion: config.defaultPhoneRegion, logger }),
     deliveries: new DeliveryReports(store),
     bus: new EventBus(logger),
   };

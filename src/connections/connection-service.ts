@@ -13,6 +13,15 @@ export const AUTHORIZATION_TTL_MS = 10 * 60_000;
 const REVOKE_RETRY_DELAYS_MS = [250, 1000, 3000];
 /** GET /api/accounts allows 1 request a second: a person clicking twice should wait, not fail. */
 const MAX_INTERACTIVE_RATE_LIMIT_WAIT_MS = 5000;
+/**
+ * How long intake may keep using a brand's list of live connections. This
+ * service drops the list on every change it makes; a change made by another
+ * gateway process is seen within this time (as metric definitions are).
+ */
+export const LIVE_CONNECTIONS_TTL_MS = 5000;
+
+/** A connection as intake needs it to route deliveries. */
+export type LiveConnection = Pick<ConnectionRecord, 'id' | 'environment' | 'status'>;
 
 /** Runs `call`, waiting out one 429 when Klaviyo's Retry-After is short enough for a person to wait. */
 async function waitingOutRateLimit<T>(call: () => Promise<T>): Promise<T> {
@@ -51,6 +60,7 @@ export class ConnectionService {
   readonly accessTokens: AccessTokens;
   private readonly now: () => Date;
   private readonly logger: Logger;
+  private readonly live = new Map<string, { readonly at: number; readonly value: Promise<LiveConnection[]> }>();
 
   constructor(private readonly deps: ConnectionServiceDependencies) {
     this.now = deps.now ?? (() => new Date());
@@ -64,6 +74,22 @@ export class ConnectionService {
 
   get(brand: string, id: string): Promise<ConnectionRecord | null> {
     return this.deps.store.connections.get(brand, id);
+  }
+
+  /**
+   * The brand's connections that take deliveries: CONNECTED, or NEEDS_REAUTH
+   * (which holds them until a reconnect). Intake asks for every batch, so it
+   * reads through a short cache (LIVE_CONNECTIONS_TTL_MS).
+   */
+  liveConnections(brand: string): Promise<LiveConnection[]> {
+    const cached = this.live.get(brand);
+    if (cached && Date.now() - cached.at < LIVE_CONNECTIONS_TTL_MS) return cached.value;
+    const value = this.deps.store.connections
+      .list(brand)
+      .then((all) => all.filter((c) => c.status === 'CONNECTED' || c.status === 'NEEDS_REAUTH').map(({ id, environment, status }) => ({ id, environment, status })));
+    this.live.set(brand, { at: Date.now(), value });
+    value.catch(() => this.live.delete(brand));
+    return value;
   }
 
   async beginAuthorization(brand: string, environment: Environment): Promise<AuthorizationRequest> {
@@ -125,6 +151,7 @@ export class ConnectionService {
       },
       issuedAt,
     );
+    this.live.delete(saved.brand);
     await this.resumeHeldDeliveries(saved);
     this.logger.info({ brand: saved.brand, connectionId: saved.id, environment: saved.environment, klaviyoAccountId: account.id }, 'Klaviyo connected through OAuth');
     return saved;
@@ -171,6 +198,7 @@ export class ConnectionService {
       },
       now,
     );
+    this.live.delete(brand);
     await this.resumeHeldDeliveries(saved);
     this.logger.info({ brand, connectionId: saved.id, environment, klaviyoAccountId: account.id }, 'Klaviyo connected with a private API key');
     return saved;
@@ -186,6 +214,7 @@ export class ConnectionService {
       if (!revoked) lastError = { code: 'revoke_failed', message: 'Klaviyo could not be reached to revoke the grant: uninstall the app in Klaviyo to be sure', at: this.now() };
     }
     const updated = await this.deps.store.connections.updateStatus(brand, id, { status: 'DISCONNECTED', wipeCredentials: true, lastError, configError: null }, this.now());
+    this.live.delete(brand);
     this.logger.info({ brand, connectionId: id }, 'Klaviyo connection disconnected');
     return updated!;
   }

@@ -1,5 +1,5 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
@@ -32,6 +32,9 @@ export function createApollo({ schema, production, logger }: ApolloOptions): Apo
     logger: apolloLogger(logger),
     plugins: [
       requestRecordPlugin(),
+      // Answers are per brand and mostly mutations: never HTTP-cacheable. Without the plugin
+      // Apollo also stops wrapping every field resolver to track cache hints.
+      ApolloServerPluginCacheControlDisabled(),
       production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
     ],
   });

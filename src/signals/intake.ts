@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Logger } from 'pino';
+import type { ConnectionService } from '../connections';
 import { KlaviyoSchemaValidator } from '../datasources/klaviyo';
 import { buildProfileImportPayload, identifiesSomeone } from '../delivery';
 import { normalizeIdentity, planResolution, type IdentityInput } from '../identity';
@@ -36,7 +37,9 @@ export interface BatchOutcome {
 }
 
 export interface IntakeDependencies {
-  readonly store: Pick<Store, 'intake' | 'connections'>;
+  readonly store: Pick<Store, 'intake'>;
+  /** Where deliveries can go: the brand's live connections. */
+  readonly connections: Pick<ConnectionService, 'liveConnections'>;
   readonly metrics: MetricDefinitionService;
   readonly defaultPhoneRegion: CountryCode;
   readonly logger: Logger;
@@ -91,7 +94,7 @@ export class SignalIntake {
   async identify(brand: string, identity: IdentityInput, attributes: Record<string, unknown> | null): Promise<ProfileRecord> {
     const identifiers = this.identifiersOf(identity);
     if (attributes && Buffer.byteLength(JSON.stringify(attributes)) > 100 * 1024) throw new BadUserInputError('attributes', "Profile attributes may be at most 100 KB (Klaviyo's profile limit)");
-    const connections = (await this.deps.store.connections.list(brand)).filter((c) => c.status === 'CONNECTED' || c.status === 'NEEDS_REAUTH');
+    const connections = await this.deps.connections.liveConnections(brand);
     return this.deps.store.intake.identify(
       {
         brand,
@@ -141,12 +144,10 @@ export class SignalIntake {
       if (!lookup) metricLookups.set(key, (lookup = this.deps.metrics.current(brand, key)));
       return lookup;
     };
-    const [connections, checked] = await Promise.all([
-      this.deps.store.connections.list(brand),
+    const [live, checked] = await Promise.all([
+      this.deps.connections.liveConnections(brand),
       Promise.all(inputs.map(async (input) => checkSignal(input, await metricOf(input.metric), (m) => this.deps.metrics.contractOf(m), { defaultPhoneRegion: this.deps.defaultPhoneRegion, now }))),
     ]);
-    // A connection that exists may take deliveries: a broken one holds them until it is reconnected.
-    const live = connections.filter((c) => c.status === 'CONNECTED' || c.status === 'NEEDS_REAUTH');
 
     const outcomes: Outcome[] = [];
     const items: IntakeItem[] = [];
