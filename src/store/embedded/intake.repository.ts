@@ -157,9 +157,10 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
         'INSERT INTO profile_identifiers (brand, kind, value, profile_id) VALUES (?, ?, ?, ?) ON CONFLICT (brand, kind, value) DO UPDATE SET profile_id = excluded.profile_id',
       ),
       touchProfile: db.prepare('UPDATE profiles SET updated_at = ? WHERE id = ?'),
+      // Positional parameters: binding by name costs a lookup per column, per signal.
       insertSignal: db.prepare(
         `INSERT INTO signals (id, brand, metric_id, metric_key, metric_version, profile_id, occurred_at, received_at, properties, value, value_currency, idempotency_key)
-         VALUES (@id, @brand, @metricId, @metricKey, @metricVersion, @profileId, @occurredAt, @receivedAt, @properties, @value, @valueCurrency, @idempotencyKey)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertDelivery: db.prepare(
         `INSERT INTO deliveries (id, brand, signal_id, connection_id, environment, metric_id, profile_id, status, payload, created_at, updated_at)
@@ -195,13 +196,9 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
     if (existing) return { ok: true, signal: toSignal(existing), duplicate: true };
     const now = item.signal.receivedAt.toISOString();
     const profileId = this.resolve(item.signal.brand, item.identifiers, item.newProfileId, now, rules);
-    const signal: SignalRecord = { ...item.signal, profileId };
-    this.statements.insertSignal!.run({
-      ...signal,
-      occurredAt: signal.occurredAt.toISOString(),
-      receivedAt: now,
-      properties: item.propertiesJson,
-    });
+    const draft = item.signal;
+    this.statements.insertSignal!.run(draft.id, draft.brand, draft.metricId, draft.metricKey, draft.metricVersion, profileId, draft.occurredAt.toISOString(), now, item.propertiesJson, draft.value, draft.valueCurrency, draft.idempotencyKey);
+    const signal: SignalRecord = { ...draft, profileId };
     if (item.deliveryTargets.length > 0) {
       const profile = this.loadProfile(item.signal.brand, profileId)!;
       for (const delivery of rules.deliveriesFor(signal, profile, item)) {
