@@ -8,7 +8,7 @@
  * Goals: (b)/(a) >= 0.6; (c) >= 50,000 durable signals/s. A script, not a test.
  */
 const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 const { createServer } = require('node:net');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -41,9 +41,60 @@ async function waitFor(url, timeoutMs = 20_000) {
   }
 }
 
+/** The V8 flags `npm start` and the Dockerfile run the gateway with; the bare Apollo gets them too. */
+const NODE_FLAGS = ['--max-semi-space-size=64'];
+
 function start(command, env) {
-  const child = spawn('node', command, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  return { stop: () => new Promise((resolve) => { child.on('exit', resolve); child.kill('SIGTERM'); }) };
+  const child = spawn('node', [...NODE_FLAGS, ...command], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { pid: child.pid, stop: () => new Promise((resolve) => { child.on('exit', resolve); child.kill('SIGTERM'); }) };
+}
+
+/** CPU seconds (user + system, all threads) a process has used, from /proc; null where there is no /proc. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds per thread: the main thread (tid = pid), the intake writer, V8's GC helpers, ... */
+function threadCpuSeconds(pid) {
+  const byThread = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Every thread is called "node": tell them apart by tid.
+      const name = tid === String(pid) ? 'main' : `${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}#${tid}`;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byThread[name] = (Number(fields[11]) + Number(fields[12])) / 100;
+    }
+  } catch {}
+  return byThread;
+}
+
+/**
+ * Runs autocannon and notes the CPU the server used meanwhile, and the load
+ * generator's own (this process): on two cores they share the machine.
+ * BENCH_THREADS=1 prints the server's CPU per thread too.
+ */
+async function measured(server, options) {
+  const before = cpuSeconds(server.pid);
+  const threadsBefore = threadCpuSeconds(server.pid);
+  const loadBefore = process.cpuUsage();
+  const result = await run(options);
+  const load = process.cpuUsage(loadBefore);
+  const after = cpuSeconds(server.pid);
+  if (process.env.BENCH_THREADS) {
+    const spent = Object.entries(threadCpuSeconds(server.pid))
+      .map(([name, cpu]) => [name, cpu - (threadsBefore[name] ?? 0)])
+      .filter(([, cpu]) => cpu >= 0.05)
+      .sort((x, y) => y[1] - x[1])
+      .map(([name, cpu]) => `${name} ${cpu.toFixed(2)}s`);
+    console.log(`server CPU by thread over ${result.duration}s: ${spent.join(', ')}`);
+  }
+  return Object.assign(result, { serverCpuSeconds: before === null || after === null ? null : after - before, loadCpuSeconds: (load.user + load.system) / 1e6 });
 }
 
 function run(options) {
@@ -67,6 +118,10 @@ function summary(name, result, signalsPerRequest = 1) {
     p50ms: result.latency.p50,
     p99ms: result.latency.p99,
     signalsPerSecond: signalsPerRequest ? Math.round(rps * signalsPerRequest) : null,
+    // CPU time per answered request, of the server (all its threads) and of the load generator:
+    // steadier than rps on a shared machine.
+    serverCpuUs: result.serverCpuSeconds === null || ok === 0 ? null : Math.round((result.serverCpuSeconds * 1e6) / ok),
+    loadGenCpuUs: ok === 0 ? null : Math.round((result.loadCpuSeconds * 1e6) / ok),
     non2xx: result.non2xx,
     errors: result.errors,
   };
@@ -81,7 +136,7 @@ async function main() {
   await waitFor(`http://127.0.0.1:${barePort}/graphql?query=%7B__typename%7D`).catch(() => undefined);
   await new Promise((r) => setTimeout(r, 500));
   await run({ url: `http://127.0.0.1:${barePort}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}', duration: 2 }); // warm-up
-  rows.push(summary('(a) bare Apollo { __typename }', await run({ url: `http://127.0.0.1:${barePort}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }), 0));
+  rows.push(summary('(a) bare Apollo { __typename }', await measured(bare, { url: `http://127.0.0.1:${barePort}/graphql`, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }), 0));
   await bare.stop();
   }
 
@@ -126,7 +181,7 @@ async function main() {
   const recordRequest = { method: 'POST', path: '/graphql', headers, setupRequest: (req) => ({ ...req, body: one() }) };
   if (RUNS.has('b')) {
     await run({ url, requests: [recordRequest], duration: 2 }); // warm-up
-    rows.push(summary('(b) gateway recordSignal', await run({ url, requests: [recordRequest] })));
+    rows.push(summary('(b) gateway recordSignal', await measured(gateway, { url, requests: [recordRequest] })));
   }
 
   const manyHead = JSON.stringify({ query: RECORD_MANY, variables: { inputs: [] } }).slice(0, -3);
@@ -140,7 +195,7 @@ async function main() {
   };
   const batchProbe = await (await fetch(url, { method: 'POST', headers, body: many() })).json();
   if (batchProbe.data?.recordSignals?.accepted !== 500) throw new Error(`recordSignals failed: ${JSON.stringify(batchProbe).slice(0, 500)}`);
-  if (RUNS.has('c')) rows.push(summary('(c) gateway recordSignals x500', await run({ url, connections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 8), requests: [{ method: 'POST', path: '/graphql', headers, setupRequest: (req) => ({ ...req, body: many() }) }] }), 500));
+  if (RUNS.has('c')) rows.push(summary('(c) gateway recordSignals x500', await measured(gateway, { url, connections: Number(process.env.BENCH_BATCH_CONNECTIONS ?? 8), requests: [{ method: 'POST', path: '/graphql', headers, setupRequest: (req) => ({ ...req, body: many() }) }] }), 500));
   await gateway.stop();
   rmSync(dataDir, { recursive: true, force: true });
 
