@@ -1,5 +1,4 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { PlainArg } from '../schema/plain-arg';
 import { Scope } from '../auth';
 import type { GatewayContext } from '../context';
 import type { Loaders } from '../loaders';
@@ -28,13 +27,13 @@ function required<T>(value: T | null, what: string): T {
 export class SignalResolver {
   @Authorized(Scope.SignalsWrite)
   @Mutation(() => RecordSignalPayloadType, { description: 'An answer means the signal is stored durably.' })
-  recordSignal(@PlainArg('input', () => SignalInputType) input: SignalInputType, @Ctx() context: GatewayContext): Promise<RecordedSignal> {
+  recordSignal(@Arg('input', () => SignalInputType) input: SignalInputType, @Ctx() context: GatewayContext): Promise<RecordedSignal> {
     return context.services.intake.recordSignal(requireViewer(context).brand, input);
   }
 
   @Authorized(Scope.SignalsWrite)
   @Mutation(() => RecordSignalsPayloadType, { description: 'At most 500 inputs; bad items come back in errors, the others are recorded.' })
-  recordSignals(@PlainArg('inputs', () => [SignalInputType]) inputs: SignalInputType[], @Ctx() context: GatewayContext): Promise<BatchOutcome> {
+  recordSignals(@Arg('inputs', () => [SignalInputType]) inputs: SignalInputType[], @Ctx() context: GatewayContext): Promise<BatchOutcome> {
     return context.services.intake.recordSignals(requireViewer(context).brand, inputs);
   }
 
