@@ -19,15 +19,46 @@ const byId = <T extends { id: string }>(ids: readonly string[], rows: readonly T
 };
 
 export function createLoaders(store: Store, brand: string): Loaders {
-  return {
-    metric: new DataLoader(async (ids) => Promise.all(ids.map((id) => store.metrics.getById(brand, id)))),
-    // A merged-away id loads the profile it became, so each id is looked up on its own.
-    profile: new DataLoader(async (ids) => Promise.all(ids.map((id) => store.intake.getProfile(brand, id)))),
-    signal: new DataLoader(async (ids) => byId(ids, await store.intake.getSignals(brand, ids))),
-    deliveriesOfSignal: new DataLoader(async (ids) => {
-      const deliveries = await store.intake.deliveriesOfSignals(brand, ids);
+  return new BrandLoaders(store, brand);
+}
+
+/**
+ * Each loader is made on first use: most requests (every recordSignal) read
+ * through none or one of them, and five DataLoaders a request add up.
+ */
+class BrandLoaders implements Loaders {
+  private metricLoader?: Loaders['metric'];
+  private profileLoader?: Loaders['profile'];
+  private signalLoader?: Loaders['signal'];
+  private deliveriesLoader?: Loaders['deliveriesOfSignal'];
+  private connectionLoader?: Loaders['connection'];
+
+  constructor(
+    private readonly store: Store,
+    private readonly brand: string,
+  ) {}
+
+  get metric(): Loaders['metric'] {
+    return (this.metricLoader ??= new DataLoader(async (ids) => Promise.all(ids.map((id) => this.store.metrics.getById(this.brand, id)))));
+  }
+
+  // A merged-away id loads the profile it became, so each id is looked up on its own.
+  get profile(): Loaders['profile'] {
+    return (this.profileLoader ??= new DataLoader(async (ids) => Promise.all(ids.map((id) => this.store.intake.getProfile(this.brand, id)))));
+  }
+
+  get signal(): Loaders['signal'] {
+    return (this.signalLoader ??= new DataLoader(async (ids) => byId(ids, await this.store.intake.getSignals(this.brand, ids))));
+  }
+
+  get deliveriesOfSignal(): Loaders['deliveriesOfSignal'] {
+    return (this.deliveriesLoader ??= new DataLoader(async (ids) => {
+      const deliveries = await this.store.intake.deliveriesOfSignals(this.brand, ids);
       return ids.map((id) => deliveries.filter((d) => d.signalId === id));
-    }),
-    connection: new DataLoader(async (ids) => Promise.all(ids.map((id) => store.connections.get(brand, id)))),
-  };
+    }));
+  }
+
+  get connection(): Loaders['connection'] {
+    return (this.connectionLoader ??= new DataLoader(async (ids) => Promise.all(ids.map((id) => this.store.connections.get(this.brand, id)))));
+  }
 }
