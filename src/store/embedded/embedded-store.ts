@@ -7,6 +7,7 @@ import { EmbeddedMetricRepository } from './metrics.repository';
 import { openEmbeddedDatabase } from './database';
 import { EmbeddedIntakeRepository } from './intake.repository';
 import { IntakeWriterThread } from './intake-writer';
+import { lockWrites, ThreadWriteLock } from './write-lock';
 import { EmbeddedDeliveryQueue } from './delivery-queue.repository';
 import { applyEmbeddedMigrations, EMBEDDED_MIGRATIONS, type EmbeddedMigration } from './migrations';
 
@@ -41,7 +42,15 @@ export class EmbeddedStore implements Store {
   private constructor(path: string, db: Database, intakeWriter: 'thread' | 'inline') {
     this.path = path;
     this.db = db;
-    this.writer = intakeWriter === 'thread' ? new IntakeWriterThread(path) : null;
+    if (intakeWriter === 'thread') {
+      // Two connections in one process: they take turns through a lock of their own (see ThreadWriteLock).
+      const lock = new ThreadWriteLock();
+      lockWrites(db, lock);
+      db.pragma('wal_autocheckpoint = 0'); // the writer thread checkpoints, off the event loop
+      this.writer = new IntakeWriterThread(path, lock);
+    } else {
+      this.writer = null;
+    }
     this.connections = new EmbeddedConnectionRepository(db);
     this.authorizationStates = new EmbeddedAuthorizationStateRepository(db);
     this.metrics = new EmbeddedMetricRepository(db);

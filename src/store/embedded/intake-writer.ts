@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { IntakeItem, IntakeResult } from '../intake.port';
+import type { ThreadWriteLock } from './write-lock';
 import { decodeResult, encodeItem, fromWireError, type WireError, type WireItem, type WireResult } from './intake-wire';
 
 /** A batch as it crosses to the writer thread (see intake-wire.ts for the shapes). */
@@ -51,7 +52,16 @@ export class IntakeWriterThread {
   private readonly inFlight = new Set<Promise<IntakeResult[]>>();
   private closing: Promise<void> | null = null;
 
-  constructor(private readonly dbPath: string) {}
+  constructor(
+    private readonly dbPath: string,
+    /** The ThreadWriteLock the event loop's connection writes under; the thread shares its buffer. */
+    private readonly writeLock: ThreadWriteLock,
+  ) {}
+
+  /** A thread that died inside a batch still holds the write lock: free it. */
+  private releaseLockOf(deadThreadId: number): void {
+    this.writeLock.releaseIfHeldBy(deadThreadId);
+  }
 
   record(items: readonly IntakeItem[], rulesModule: string): Promise<IntakeResult[]> {
     if (this.closing) return Promise.reject(new Error('the intake writer is closed'));
@@ -79,7 +89,7 @@ export class IntakeWriterThread {
   }
 
   private start(): Worker {
-    const worker = new Worker(runnableModule(join(__dirname, 'intake-writer.thread.ts')), { workerData: { dbPath: this.dbPath } });
+    const worker = new Worker(runnableModule(join(__dirname, 'intake-writer.thread.ts')), { workerData: { dbPath: this.dbPath, writeLock: this.writeLock.buffer } });
     worker.unref();
     worker.on('message', (reply: WriterReply) => this.settle(reply));
     const fail = (error: Error) => {
@@ -90,7 +100,11 @@ export class IntakeWriterThread {
       }
     };
     worker.on('error', (error) => fail(new Error(`the intake writer thread failed: ${error.message}`, { cause: error })));
-    worker.on('exit', (code) => fail(new Error(`the intake writer thread exited (code ${code})`)));
+    const { threadId } = worker; // read now: it reads -1 once the thread has stopped
+    worker.on('exit', (code) => {
+      this.releaseLockOf(threadId);
+      fail(new Error(`the intake writer thread exited (code ${code})`));
+    });
     this.worker = worker;
     return worker;
   }
