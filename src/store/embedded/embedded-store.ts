@@ -46,8 +46,8 @@ export class EmbeddedStore implements Store {
       // Two connections in one process: they take turns through a lock of their own (see ThreadWriteLock).
       const lock = new ThreadWriteLock();
       lockWrites(db, lock);
-      db.pragma('wal_autocheckpoint = 0'); // the writer thread checkpoints, off the event loop
-      this.writer = new IntakeWriterThread(path, lock);
+      // While the writer thread runs it checkpoints, off the event loop; otherwise this connection does, as SQLite's default.
+      this.writer = new IntakeWriterThread(path, lock, (running) => this.db?.pragma(`wal_autocheckpoint = ${running ? 0 : 1000}`));
     } else {
       this.writer = null;
     }

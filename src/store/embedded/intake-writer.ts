@@ -56,6 +56,8 @@ export class IntakeWriterThread {
     private readonly dbPath: string,
     /** The ThreadWriteLock the event loop's connection writes under; the thread shares its buffer. */
     private readonly writeLock: ThreadWriteLock,
+    /** Told when a thread starts and when it stops (it checkpoints the WAL while it runs). */
+    private readonly onRunning: (running: boolean) => void = () => undefined,
   ) {}
 
   /** A thread that died inside a batch still holds the write lock: free it. */
@@ -101,8 +103,10 @@ export class IntakeWriterThread {
     };
     worker.on('error', (error) => fail(new Error(`the intake writer thread failed: ${error.message}`, { cause: error })));
     const { threadId } = worker; // read now: it reads -1 once the thread has stopped
+    this.onRunning(true);
     worker.on('exit', (code) => {
       this.releaseLockOf(threadId);
+      if (this.worker === worker || this.worker === null) this.onRunning(false);
       fail(new Error(`the intake writer thread exited (code ${code})`));
     });
     this.worker = worker;

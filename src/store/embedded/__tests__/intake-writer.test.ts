@@ -103,9 +103,15 @@ describe('the intake writer thread', () => {
   });
 
   it('fails the batch in flight when the thread dies, and starts a new thread for the next one', async () => {
+    const autoCheckpoint = () => store.database.pragma('wal_autocheckpoint', { simple: true });
+    expect(autoCheckpoint()).toBe(1000); // no thread yet: this connection checkpoints
     await expect(store.intake.recordSignals([item({ crash: true })], probeRules)).rejects.toThrow('the intake writer thread exited (code 3)');
+    expect(autoCheckpoint()).toBe(1000);
+    // The dead thread held the write lock: the next batch (on a new thread) and this connection's writes get it.
     const [after] = await store.intake.recordSignals([item({ n: 1 })], probeRules);
     expect(after).toMatchObject({ ok: true, duplicate: false });
+    expect(autoCheckpoint()).toBe(0); // the running thread checkpoints
+    await store.metrics.define('acme', { key: 'k', contract: { name: 'K', description: null, propertiesSchema: { type: 'object' }, piiFields: [] }, rollout: {} }, 'm-9', at);
   });
 
   it('commits the batches already posted before it closes', async () => {
