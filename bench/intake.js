@@ -59,6 +59,16 @@ function cpuSeconds(pid) {
   }
 }
 
+/** The process's peak resident memory so far (VmHWM), in MiB; null where there is no /proc. */
+function peakRssMiB(pid) {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return kb ? Math.round(Number(kb[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds per thread: the main thread (tid = pid), the intake writer, V8's GC helpers, ... */
 function threadCpuSeconds(pid) {
   const byThread = {};
@@ -94,7 +104,7 @@ async function measured(server, options) {
       .map(([name, cpu]) => `${name} ${cpu.toFixed(2)}s`);
     console.log(`server CPU by thread over ${result.duration}s: ${spent.join(', ')}`);
   }
-  return Object.assign(result, { serverCpuSeconds: before === null || after === null ? null : after - before, loadCpuSeconds: (load.user + load.system) / 1e6 });
+  return Object.assign(result, { serverPeakRssMiB: peakRssMiB(server.pid), serverCpuSeconds: before === null || after === null ? null : after - before, loadCpuSeconds: (load.user + load.system) / 1e6 });
 }
 
 function run(options) {
@@ -122,6 +132,7 @@ function summary(name, result, signalsPerRequest = 1) {
     // steadier than rps on a shared machine.
     serverCpuUs: result.serverCpuSeconds === null || ok === 0 ? null : Math.round((result.serverCpuSeconds * 1e6) / ok),
     loadGenCpuUs: ok === 0 ? null : Math.round((result.loadCpuSeconds * 1e6) / ok),
+    serverPeakRssMiB: result.serverPeakRssMiB,
     non2xx: result.non2xx,
     errors: result.errors,
   };

@@ -60,19 +60,15 @@ export class IntakeWriterThread {
     private readonly onRunning: (running: boolean) => void = () => undefined,
   ) {}
 
-  /** A thread that died inside a batch still holds the write lock: free it. */
-  private releaseLockOf(deadThreadId: number): void {
-    this.writeLock.releaseIfHeldBy(deadThreadId);
-  }
-
   record(items: readonly IntakeItem[], rulesModule: string): Promise<IntakeResult[]> {
     if (this.closing) return Promise.reject(new Error('the intake writer is closed'));
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
+    const request: WriterRequest = { id, rulesModule: runnableModule(rulesModule), items: items.map(encodeItem) };
     const written = new Promise<IntakeResult[]>((resolve, reject) => {
+      worker.postMessage(request);
       this.waiting.set(id, { items, resolve, reject });
       worker.ref(); // a pending write keeps the process up
-      worker.postMessage({ id, rulesModule: runnableModule(rulesModule), items: items.map(encodeItem) } satisfies WriterRequest);
     });
     const forget = () => void this.inFlight.delete(written);
     this.inFlight.add(written);
@@ -105,7 +101,7 @@ export class IntakeWriterThread {
     const { threadId } = worker; // read now: it reads -1 once the thread has stopped
     this.onRunning(true);
     worker.on('exit', (code) => {
-      this.releaseLockOf(threadId);
+      this.writeLock.releaseIfHeldBy(threadId); // a thread that died inside a batch still holds it
       if (this.worker === worker || this.worker === null) this.onRunning(false);
       fail(new Error(`the intake writer thread exited (code ${code})`));
     });
