@@ -249,6 +249,8 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
 
   /** As `resolve`, also saying whether the graph changed (a new profile, new links, a merge). */
   private resolveAndReport(brand: string, identifiers: readonly IdentifierRecord[], newProfileId: string, now: string, rules: Pick<IntakeRules, 'planIdentity'>): { profileId: string; changed: boolean } {
+    const known = this.knownVisitor(brand, identifiers);
+    if (known) return { profileId: known, changed: false };
     const byId = new Map<string, { id: string; createdAt: Date; identifiers: IdentifierRecord[] }>();
     for (const { kind, value } of identifiers) {
       const rows = this.statements.ownerWithIdentifiers!.all(brand, kind, value) as Array<{ id: string; created_at: string; kind: IdentifierRecord['kind']; value: string }>;
@@ -271,6 +273,21 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
     const changed = plan.kind !== 'use' || plan.link.length > 0 || plan.merge.length > 0;
     if (plan.kind === 'use' && changed) this.statements.touchProfile!.run(now, target);
     return { profileId: target, changed };
+  }
+
+  /**
+   * The profile, when every identifier already belongs to that one profile:
+   * then no rule can link, merge or create anything, so the graph is not
+   * read further (most signals come from visitors seen before).
+   */
+  private knownVisitor(brand: string, identifiers: readonly IdentifierRecord[]): string | null {
+    let profileId: string | null = null;
+    for (const { kind, value } of identifiers) {
+      const owner = (this.statements.ownerOf!.get(brand, kind, value) as { profile_id: string } | undefined)?.profile_id;
+      if (!owner || (profileId !== null && owner !== profileId)) return null;
+      profileId = owner;
+    }
+    return profileId;
   }
 
   /** Folds `from` into `into`: identifiers, signals, deliveries and attributes (the surviving profile's win). */
