@@ -97,10 +97,13 @@ export function lockWrites(db: Database, lock: ThreadWriteLock): Database {
   db.prepare = ((source: string) => {
     const statement = prepare(source);
     if (statement.readonly) return statement;
-    for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+    for (const method of ['run', 'get', 'all'] as const) {
       const call = (statement[method] as (...args: unknown[]) => unknown).bind(statement);
       (statement as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => lock.hold(() => call(...args));
     }
+    // A changing statement's rows are read (and its changes made) under the lock, not lazily after it.
+    const iterate = statement.iterate.bind(statement);
+    statement.iterate = ((...args: unknown[]) => lock.hold(() => [...iterate(...args)])[Symbol.iterator]()) as typeof statement.iterate;
     return statement;
   }) as Database['prepare'];
 

@@ -89,6 +89,7 @@ describe('lockWrites', () => {
     ['a RETURNING statement', (d: Database) => d.prepare("INSERT INTO t (who) VALUES ('main') RETURNING id").get()],
     ['a transaction', (d: Database) => d.transaction(() => d.prepare("INSERT INTO t (who) VALUES ('main')").run()).immediate()],
     ['exec', (d: Database) => d.exec("INSERT INTO t (who) VALUES ('main')")],
+    ['an iterated RETURNING statement', (d: Database) => [...d.prepare("INSERT INTO t (who) VALUES ('main') RETURNING id").iterate()]],
   ])('makes %s wait until the other thread has written and left', async (_name, write) => {
     const holder = await holderThread(lock.buffer, join(dir, 'x.db'));
     write(db);
