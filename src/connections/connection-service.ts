@@ -88,7 +88,9 @@ export class ConnectionService {
       .list(brand)
       .then((all) => all.filter((c) => c.status === 'CONNECTED' || c.status === 'NEEDS_REAUTH').map(({ id, environment, status }) => ({ id, environment, status })));
     this.live.set(brand, { at: Date.now(), value });
-    value.catch(() => this.live.delete(brand));
+    value.catch(() => {
+      if (this.live.get(brand)?.value === value) this.live.delete(brand); // a failed read is not kept
+    });
     return value;
   }
 

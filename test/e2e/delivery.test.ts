@@ -51,6 +51,21 @@ describe('delivery engine (against the fake Klaviyo)', () => {
     }
   };
 
+  it('routes new signals by the connections as they are now: none while disconnected, again once reconnected', async () => {
+    // Intake reads a brand's live connections through a short cache; the connection service drops it on each change.
+    const deliveriesOf = (key: string) =>
+      (env.gateway.store as EmbeddedStore).database.prepare('SELECT count(*) FROM deliveries d JOIN signals s ON s.id = d.signal_id WHERE s.idempotency_key = ?').pluck().get(key);
+    await record(1, 1);
+    expect(deliveriesOf('browse-0')).toBe(1);
+    const [connection] = (await gql(ConnectionsDocument, {})).data!.connections;
+    await gql(DisconnectDocument, { connectionId: connection!.id });
+    await gql(RecordSignalsDocument, { inputs: [signal(1, 1)] }, storefront);
+    expect(deliveriesOf('browse-1')).toBe(0);
+    await gql(ConnectKlaviyoApiKeyDocument, { environment: 'PRODUCTION', apiKey: 'pk_delivery_key_0123456789' });
+    await gql(RecordSignalsDocument, { inputs: [signal(2, 1)] }, storefront);
+    expect(deliveriesOf('browse-2')).toBe(1);
+  });
+
   it('delivers 2,000 signals over 50 profiles exactly once, with their metric, identity, properties, unique_id and time, mostly in bulk', async () => {
     await record(2000, 50);
     const published = new Map<string, number>();

@@ -104,11 +104,7 @@ export const toDelivery = (row: DeliveryRow): DeliveryRecord => ({
 });
 
 /** An item of a batch failed where no savepoint could undo just that item. */
-class ItemFailed extends Error {
-  constructor(readonly reason: unknown) {
-    super('an item of the batch failed');
-  }
-}
+class ItemFailed extends Error {}
 
 /**
  * The identity graph, signals and deliveries in SQLite. better-sqlite3 is
@@ -135,7 +131,7 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
         try {
           return this.recordOneItem(item, rules);
         } catch (error) {
-          throw new ItemFailed(error);
+          throw new ItemFailed('an item of the batch failed', { cause: error });
         }
       }),
     );
@@ -190,7 +186,7 @@ export class EmbeddedIntakeRepository implements IntakeRepository {
     }
   }
 
-  /** One item; run as a savepoint inside the batch, so a failing item rolls back alone. */
+  /** One item; on the savepoint path (recordBatchItems) each runs in a savepoint of its own, so a failing item rolls back alone. */
   private recordOneItem(item: IntakeItem, rules: IntakeRules): IntakeResult {
     const existing = this.statements.signalByKey!.get(item.signal.brand, item.signal.idempotencyKey) as SignalRow | undefined;
     if (existing) return { ok: true, signal: toSignal(existing), duplicate: true };
