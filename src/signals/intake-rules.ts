@@ -1,8 +1,11 @@
-import { KlaviyoSchemaValidator } from '../datasources/klaviyo';
-import { buildEventPayload } from '../delivery';
-import { planResolution } from '../identity';
+// Imported module by module, not through the folders' index files: the intake
+// writer thread loads this file, and the indexes would pull in the Klaviyo
+// client, the delivery worker and mongoose for nothing.
+import { KlaviyoSchemaValidator } from '../datasources/klaviyo/openapi-validator';
+import { buildEventPayload } from '../delivery/event-payload';
+import { planResolution } from '../identity/resolution';
 import { sortableId } from '../ids';
-import { IntakeItemRefused, type DeliveryDraft, type IntakeItem, type IntakeRules, type ProfileRecord, type SignalRecord } from '../store';
+import { IntakeItemRefused, type DeliveryDraft, type IntakeItem, type IntakeRules, type ProfileRecord, type SignalRecord } from '../store/intake.port';
 import { rolloutDecision } from './rollout';
 
 /**
